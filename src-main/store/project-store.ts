@@ -1,0 +1,486 @@
+import { basename, join } from 'node:path'
+import type { SQLInputValue } from 'node:sqlite'
+import type {
+  CategoryValue,
+  HistoryStateValue,
+  HistoryStepValue,
+  ImageDetailValue,
+  ImageStatusValue,
+  ImageSummaryValue,
+  InstanceSourceValue,
+  InstanceStatusValue,
+  InstanceValue,
+  JobInfoValue,
+  JobProgressValue,
+  JobStateValue,
+  ProjectInfoValue,
+  SerializedError
+} from '../../src-preload/contract'
+import { NotFoundError } from '../common/errors'
+import { openDatabase, type Database } from './database'
+import { categoryColor } from './colors'
+
+/** Folder inside a project that holds the database and caches. */
+export const PROJECT_DATA_DIR = '.rose'
+
+/** An image row to insert, as the import produces it. */
+export interface NewImageRow {
+  readonly path: string
+  readonly width: number
+  readonly height: number
+  readonly orientation: number
+  readonly fileSize: number
+  readonly contentHash: string
+  readonly format: string
+}
+
+/** An instance to create; the mask is already encoded. */
+export interface NewInstance {
+  readonly imageId: number
+  readonly rle: { readonly size: readonly [number, number]; readonly counts: string }
+  readonly bbox: readonly [number, number, number, number]
+  readonly area: number
+  readonly categoryText: string
+  readonly score?: number | null
+  readonly status: InstanceStatusValue
+  readonly source: InstanceSourceValue
+  readonly modelVersion?: string | null
+}
+
+/** Fields of an instance a user edit may change. */
+export interface InstancePatch {
+  readonly categoryText?: string
+  readonly status?: InstanceStatusValue
+}
+
+interface InstanceRow {
+  id: number
+  image_id: number
+  rle_counts: string
+  rle_height: number
+  rle_width: number
+  bbox_x: number
+  bbox_y: number
+  bbox_w: number
+  bbox_h: number
+  area: number
+  category_text: string
+  category_id: number | null
+  score: number | null
+  status: InstanceStatusValue
+  source: InstanceSourceValue
+  model_version: string | null
+  created_at: string
+  updated_at: string
+}
+
+interface ImageRow {
+  id: number
+  path: string
+  width: number
+  height: number
+  orientation: number
+  file_size: number
+  content_hash: string
+  format: string
+  status: ImageStatusValue
+  added_at: string
+  instance_count: number
+}
+
+interface JobRow {
+  id: number
+  kind: string
+  state: JobStateValue
+  progress: string | null
+  result: string | null
+  error: string | null
+  created_at: string
+  updated_at: string
+}
+
+const INSTANCE_COLUMNS = [
+  'id', 'image_id', 'rle_counts', 'rle_height', 'rle_width', 'bbox_x', 'bbox_y', 'bbox_w', 'bbox_h', 'area',
+  'category_text', 'category_id', 'score', 'status', 'source', 'model_version', 'created_at', 'updated_at'
+] as const
+
+const IMAGE_SELECT = `SELECT i.id, i.path, i.width, i.height, i.orientation, i.file_size, i.content_hash, i.format,
+  i.status, i.added_at, (SELECT COUNT(*) FROM instances n WHERE n.image_id = i.id AND n.status != 'rejected') AS instance_count
+  FROM images i`
+
+// Enough to undo a long session, small enough that the table never dominates the file.
+const HISTORY_LIMIT = 2000
+
+const now = (): string => new Date().toISOString()
+
+/**
+ * The project's persistent state in `<project>/.rose/project.db`. Every public mutating method is one
+ * transaction, so each user action is committed whole or not at all.
+ */
+export class ProjectStore {
+  private constructor(
+    readonly root: string,
+    private readonly database: Database
+  ) {}
+
+  /** Opens the project in `root`, creating its database when it is new. */
+  static open(root: string): ProjectStore {
+    return new ProjectStore(root, openDatabase(join(root, PROJECT_DATA_DIR, 'project.db')))
+  }
+
+  private get db() {
+    return this.database.db
+  }
+
+  /** Summary of the project for the UI. */
+  info(): ProjectInfoValue {
+    const count = (sql: string) => Number((this.db.prepare(sql).get() as { n: number }).n)
+    return {
+      path: this.root,
+      name: basename(this.root),
+      imageCount: count('SELECT COUNT(*) AS n FROM images'),
+      instanceCount: count("SELECT COUNT(*) AS n FROM instances WHERE status != 'rejected'"),
+      schemaVersion: this.database.schemaVersion
+    }
+  }
+
+  // ---- images ----
+
+  /** A page of images in import order, optionally only those with one status. */
+  listImages(query: { offset: number; limit: number; status?: ImageStatusValue | undefined }): {
+    total: number
+    items: ImageSummaryValue[]
+  } {
+    const where = query.status ? 'WHERE i.status = ?' : ''
+    const params: SQLInputValue[] = query.status ? [query.status] : []
+    const total = Number((this.db.prepare(`SELECT COUNT(*) AS n FROM images i ${where}`).get(...params) as { n: number }).n)
+    const rows = this.db
+      .prepare(`${IMAGE_SELECT} ${where} ORDER BY i.id LIMIT ? OFFSET ?`)
+      .all(...params, query.limit, query.offset) as unknown as ImageRow[]
+    return { total, items: rows.map(toImageSummary) }
+  }
+
+  /** One image by id; throws NotFoundError when there is none. */
+  getImage(id: number): ImageDetailValue {
+    const row = this.db.prepare(`${IMAGE_SELECT} WHERE i.id = ?`).get(id) as unknown as ImageRow | undefined
+    if (!row) throw new NotFoundError(`image ${id} does not exist in this project`)
+    return {
+      ...toImageSummary(row),
+      orientation: row.orientation,
+      fileSize: row.file_size,
+      contentHash: row.content_hash,
+      format: row.format,
+      addedAt: row.added_at
+    }
+  }
+
+  /** The image before or after `id` in list order, and the index of the answer (or of `id` at an end). */
+  neighbour(id: number, direction: 'previous' | 'next'): { id: number | null; index: number } {
+    this.getImage(id)
+    const sql =
+      direction === 'next'
+        ? 'SELECT id FROM images WHERE id > ? ORDER BY id LIMIT 1'
+        : 'SELECT id FROM images WHERE id < ? ORDER BY id DESC LIMIT 1'
+    const row = this.db.prepare(sql).get(id) as { id: number } | undefined
+    const target = row?.id ?? id
+    const index = Number((this.db.prepare('SELECT COUNT(*) AS n FROM images WHERE id < ?').get(target) as { n: number }).n)
+    return { id: row?.id ?? null, index }
+  }
+
+  /** Sets an image's review status. */
+  setImageStatus(id: number, status: ImageStatusValue): ImageSummaryValue {
+    const changed = this.db.prepare('UPDATE images SET status = ?, updated_at = ? WHERE id = ?').run(status, now(), id)
+    if (changed.changes === 0) throw new NotFoundError(`image ${id} does not exist in this project`)
+    return this.getImage(id)
+  }
+
+  /** The image with this content hash, if the project has one. */
+  findByHash(hash: string): { id: number; path: string } | undefined {
+    return this.db.prepare('SELECT id, path FROM images WHERE content_hash = ? LIMIT 1').get(hash) as
+      | { id: number; path: string }
+      | undefined
+  }
+
+  /** Inserts imported images in one transaction; returns their ids in order. */
+  insertImages(rows: readonly NewImageRow[]): number[] {
+    const insert = this.db.prepare(
+      `INSERT INTO images (path, width, height, orientation, file_size, content_hash, format, added_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+    )
+    return this.database.transaction(() => {
+      const at = now()
+      return rows.map(
+        (r) =>
+          Number(insert.run(r.path, r.width, r.height, r.orientation, r.fileSize, r.contentHash, r.format, at, at).lastInsertRowid)
+      )
+    })
+  }
+
+  // ---- instances ----
+
+  /** All instances of an image, oldest first. */
+  listInstances(imageId: number): InstanceValue[] {
+    this.getImage(imageId)
+    const rows = this.db
+      .prepare(`SELECT ${INSTANCE_COLUMNS.join(', ')} FROM instances WHERE image_id = ? ORDER BY id`)
+      .all(imageId) as unknown as InstanceRow[]
+    return rows.map(toInstance)
+  }
+
+  /** One instance; throws NotFoundError when there is none. */
+  getInstance(id: number): InstanceValue {
+    const row = this.instanceRow(id)
+    if (!row) throw new NotFoundError(`instance ${id} does not exist`)
+    return toInstance(row)
+  }
+
+  /** Creates an instance as one undoable action. */
+  createInstance(input: NewInstance, label = 'Create instance'): InstanceValue {
+    this.getImage(input.imageId)
+    return this.database.transaction(() => {
+      const at = now()
+      const categoryId = this.ensureCategory(input.categoryText)
+      const result = this.db
+        .prepare(
+          `INSERT INTO instances (image_id, rle_counts, rle_height, rle_width, bbox_x, bbox_y, bbox_w, bbox_h, area,
+             category_text, category_id, score, status, source, model_version, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+        )
+        .run(
+          input.imageId, input.rle.counts, input.rle.size[0], input.rle.size[1], ...input.bbox, input.area,
+          input.categoryText, categoryId, input.score ?? null, input.status, input.source, input.modelVersion ?? null, at, at
+        )
+      const row = this.instanceRow(Number(result.lastInsertRowid))!
+      this.record(label, input.imageId, [], [row])
+      return toInstance(row)
+    })
+  }
+
+  /** Changes an instance's category or status as one undoable action. */
+  updateInstance(id: number, patch: InstancePatch): InstanceValue {
+    return this.database.transaction(() => {
+      const before = this.instanceRow(id)
+      if (!before) throw new NotFoundError(`instance ${id} does not exist`)
+      const categoryText = patch.categoryText ?? before.category_text
+      const status = patch.status ?? before.status
+      const categoryId = patch.categoryText !== undefined ? this.ensureCategory(categoryText) : before.category_id
+      this.db
+        .prepare('UPDATE instances SET category_text = ?, category_id = ?, status = ?, updated_at = ? WHERE id = ?')
+        .run(categoryText, categoryId, status, now(), id)
+      const after = this.instanceRow(id)!
+      this.record(updateLabel(before, patch), before.image_id, [before], [after])
+      return toInstance(after)
+    })
+  }
+
+  /** Deletes instances as one undoable action; returns how many existed. */
+  deleteInstances(ids: readonly number[]): number {
+    return this.database.transaction(() => {
+      const rows = ids.map((id) => this.instanceRow(id)).filter((r): r is InstanceRow => r !== undefined)
+      if (rows.length === 0) throw new NotFoundError(`no instance with id ${ids.join(', ')} exists`)
+      const del = this.db.prepare('DELETE FROM instances WHERE id = ?')
+      for (const row of rows) del.run(row.id)
+      this.record(rows.length === 1 ? 'Delete instance' : `Delete ${rows.length} instances`, rows[0]!.image_id, rows, [])
+      return rows.length
+    })
+  }
+
+  // ---- categories ----
+
+  /** Every category, by name. */
+  listCategories(): CategoryValue[] {
+    const rows = this.db
+      .prepare('SELECT id, name, color, supercategory, synonyms FROM categories ORDER BY name COLLATE NOCASE')
+      .all() as unknown as { id: number; name: string; color: string; supercategory: string | null; synonyms: string }[]
+    return rows.map((r) => ({ ...r, synonyms: JSON.parse(r.synonyms) as string[] }))
+  }
+
+  /** The id of the category with this name (case-insensitive), creating it with a stable colour when new. */
+  ensureCategory(name: string): number {
+    const existing = this.db.prepare('SELECT id FROM categories WHERE name = ?').get(name) as { id: number } | undefined
+    if (existing) return existing.id
+    const result = this.db
+      .prepare('INSERT INTO categories (name, color, created_at) VALUES (?, ?, ?)')
+      .run(name, categoryColor(name), now())
+    return Number(result.lastInsertRowid)
+  }
+
+  // ---- undo / redo ----
+
+  /** What undo and redo would do now. */
+  historyState(): HistoryStateValue {
+    const undo = this.db.prepare('SELECT label FROM history WHERE undone = 0 ORDER BY id DESC LIMIT 1').get() as
+      | { label: string }
+      | undefined
+    const redo = this.db.prepare('SELECT label FROM history WHERE undone = 1 ORDER BY id LIMIT 1').get() as
+      | { label: string }
+      | undefined
+    return { canUndo: !!undo, canRedo: !!redo, undoLabel: undo?.label ?? null, redoLabel: redo?.label ?? null }
+  }
+
+  /** Reverts the newest action that is not undone yet. */
+  undo(): HistoryStepValue {
+    return this.step('SELECT * FROM history WHERE undone = 0 ORDER BY id DESC LIMIT 1', 'before_json', 1)
+  }
+
+  /** Re-applies the oldest undone action. */
+  redo(): HistoryStepValue {
+    return this.step('SELECT * FROM history WHERE undone = 1 ORDER BY id LIMIT 1', 'after_json', 0)
+  }
+
+  private step(select: string, target: 'before_json' | 'after_json', undone: 0 | 1): HistoryStepValue {
+    return this.database.transaction(() => {
+      const entry = this.db.prepare(select).get() as
+        | { id: number; label: string; image_id: number | null; before_json: string; after_json: string }
+        | undefined
+      if (!entry) return { ...this.historyState(), applied: false, label: null, imageId: null }
+      const from = JSON.parse(undone === 1 ? entry.after_json : entry.before_json) as InstanceRow[]
+      const to = JSON.parse(entry[target]) as InstanceRow[]
+      this.applySnapshot(from, to)
+      this.db.prepare('UPDATE history SET undone = ? WHERE id = ?').run(undone, entry.id)
+      return { ...this.historyState(), applied: true, label: entry.label, imageId: entry.image_id }
+    })
+  }
+
+  /** Moves the instances table from the `from` rows to the `to` rows (by id). */
+  private applySnapshot(from: readonly InstanceRow[], to: readonly InstanceRow[]): void {
+    const keep = new Set(to.map((r) => r.id))
+    const del = this.db.prepare('DELETE FROM instances WHERE id = ?')
+    for (const row of from) if (!keep.has(row.id)) del.run(row.id)
+    const upsert = this.db.prepare(
+      `INSERT OR REPLACE INTO instances (${INSTANCE_COLUMNS.join(', ')}) VALUES (${INSTANCE_COLUMNS.map(() => '?').join(', ')})`
+    )
+    for (const row of to) {
+      // A category deleted since the action was recorded must not break undo: fall back to the text.
+      const categoryId =
+        row.category_id !== null && this.db.prepare('SELECT 1 FROM categories WHERE id = ?').get(row.category_id)
+          ? row.category_id
+          : null
+      upsert.run(...INSTANCE_COLUMNS.map((c) => (c === 'category_id' ? categoryId : (row[c] as SQLInputValue))))
+    }
+  }
+
+  private record(label: string, imageId: number, before: readonly InstanceRow[], after: readonly InstanceRow[]): void {
+    // A new action ends the redo branch, as in every editor.
+    this.db.exec('DELETE FROM history WHERE undone = 1')
+    this.db
+      .prepare('INSERT INTO history (label, image_id, before_json, after_json, created_at) VALUES (?, ?, ?, ?, ?)')
+      .run(label, imageId, JSON.stringify(before), JSON.stringify(after), now())
+    this.db
+      .prepare('DELETE FROM history WHERE id <= (SELECT MAX(id) FROM history) - ?')
+      .run(HISTORY_LIMIT)
+  }
+
+  private instanceRow(id: number): InstanceRow | undefined {
+    return this.db.prepare(`SELECT ${INSTANCE_COLUMNS.join(', ')} FROM instances WHERE id = ?`).get(id) as unknown as
+      | InstanceRow
+      | undefined
+  }
+
+  // ---- jobs ----
+
+  /** Records a new job in the queued state; returns its id. */
+  createJob(kind: string, params: unknown): number {
+    const at = now()
+    const result = this.db
+      .prepare("INSERT INTO jobs (kind, state, params, created_at, updated_at) VALUES (?, 'queued', ?, ?, ?)")
+      .run(kind, JSON.stringify(params ?? {}), at, at)
+    return Number(result.lastInsertRowid)
+  }
+
+  /** Updates a job's state and, where given, its progress, result or error. */
+  updateJob(
+    id: number,
+    update: { state?: JobStateValue; progress?: JobProgressValue; result?: unknown; error?: SerializedError }
+  ): JobInfoValue {
+    const sets: string[] = ['updated_at = ?']
+    const values: SQLInputValue[] = [now()]
+    if (update.state) sets.push('state = ?'), values.push(update.state)
+    if (update.progress) sets.push('progress = ?'), values.push(JSON.stringify(update.progress))
+    if (update.result !== undefined) sets.push('result = ?'), values.push(JSON.stringify(update.result))
+    if (update.error) sets.push('error = ?'), values.push(JSON.stringify(update.error))
+    this.db.prepare(`UPDATE jobs SET ${sets.join(', ')} WHERE id = ?`).run(...values, id)
+    return this.getJob(id)
+  }
+
+  /** One job; throws NotFoundError when there is none. */
+  getJob(id: number): JobInfoValue {
+    const row = this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as unknown as JobRow | undefined
+    if (!row) throw new NotFoundError(`job ${id} does not exist`)
+    return toJob(row)
+  }
+
+  /** The newest jobs first. */
+  listJobs(limit = 50): JobInfoValue[] {
+    const rows = this.db.prepare('SELECT * FROM jobs ORDER BY id DESC LIMIT ?').all(limit) as unknown as JobRow[]
+    return rows.map(toJob)
+  }
+
+  /** Marks jobs that were running when the app last stopped as interrupted; returns their ids. */
+  markInterruptedJobs(): number[] {
+    const rows = this.db.prepare("SELECT id FROM jobs WHERE state IN ('queued', 'running')").all() as { id: number }[]
+    this.db.prepare("UPDATE jobs SET state = 'interrupted', updated_at = ? WHERE state IN ('queued', 'running')").run(now())
+    return rows.map((r) => r.id)
+  }
+
+  /** Runs a consistency check of the database file; 'ok' when it is sound. */
+  integrityCheck(): string {
+    return (this.db.prepare('PRAGMA integrity_check').get() as { integrity_check: string }).integrity_check
+  }
+
+  /** Closes the database. */
+  close(): void {
+    this.database.close()
+  }
+}
+
+function toImageSummary(row: ImageRow): ImageSummaryValue {
+  return {
+    id: row.id,
+    path: row.path,
+    width: row.width,
+    height: row.height,
+    status: row.status,
+    instanceCount: Number(row.instance_count)
+  }
+}
+
+function toInstance(row: InstanceRow): InstanceValue {
+  return {
+    id: row.id,
+    imageId: row.image_id,
+    rle: { size: [row.rle_height, row.rle_width], counts: row.rle_counts },
+    bbox: [row.bbox_x, row.bbox_y, row.bbox_w, row.bbox_h],
+    area: row.area,
+    categoryText: row.category_text,
+    categoryId: row.category_id,
+    score: row.score,
+    status: row.status,
+    source: row.source,
+    modelVersion: row.model_version,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at
+  }
+}
+
+function toJob(row: JobRow): JobInfoValue {
+  const parse = (text: string | null) => (text === null ? null : JSON.parse(text))
+  return {
+    id: row.id,
+    kind: row.kind,
+    state: row.state,
+    progress: parse(row.progress),
+    result: parse(row.result),
+    error: parse(row.error),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at
+  }
+}
+
+function updateLabel(before: InstanceRow, patch: InstancePatch): string {
+  if (patch.status && patch.status !== before.status) {
+    const verb = { accepted: 'Accept', rejected: 'Reject', proposed: 'Reopen' }[patch.status]
+    return patch.categoryText !== undefined ? `${verb} and rename instance` : `${verb} instance`
+  }
+  return `Rename instance to "${patch.categoryText ?? before.category_text}"`
+}
