@@ -40,3 +40,8 @@ type Missing<All, Listed> = Exclude<All, Listed>
 export const contractListsComplete: [Missing<Channel, (typeof CHANNEL_NAMES)[number]>, Missing<EventName, (typeof EVENT_NAMES)[number]>] extends [never, never]
   ? true
   : never = true
+
+/** URL scheme the Electron shell registers for image files (`rose-file://image/12`). */
+export const FILE_SCHEME = 'rose-file'
+/** IPC channel that carries every main → renderer event in the Electron transport. */
+export const EVENT_CHANNEL = 'rose:event'

@@ -5,6 +5,8 @@
  */
 import { z } from 'zod'
 
+export { EVENT_CHANNEL, FILE_SCHEME } from './channels'
+
 const id = z.number().int().positive()
 
 /** Lifecycle of an image in the review workflow. */
@@ -255,7 +257,3 @@ export type WireMessage =
 /** The kinds of image file main serves: the oriented full image and its cached thumbnail. */
 export type FileKind = 'image' | 'thumb'
 
-/** URL scheme the Electron shell registers for image files (`rose-file://image/12`). */
-export const FILE_SCHEME = 'rose-file'
-/** IPC channel that carries every main → renderer event in the Electron transport. */
-export const EVENT_CHANNEL = 'rose:event'

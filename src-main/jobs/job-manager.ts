@@ -45,11 +45,13 @@ export class JobManager implements Disposable {
     const jobId = this.store.createJob(kind, params)
     const controller = new AbortController()
     let lastPersist = 0
+    let latest: JobProgressValue | undefined
     const context: JobContext = {
       jobId,
       signal: controller.signal,
       progress: (update) => {
         const progress: JobProgressValue = { jobId, kind, ...update }
+        latest = progress
         const t = Date.now()
         if (t - lastPersist >= PERSIST_INTERVAL_MS) {
           lastPersist = t
@@ -59,21 +61,27 @@ export class JobManager implements Disposable {
       }
     }
     this.store.updateJob(jobId, { state: 'running' })
-    const done = this.run(jobId, work, context).finally(() => this.running.delete(jobId))
+    const done = this.run(jobId, work, context, () => latest).finally(() => this.running.delete(jobId))
     this.running.set(jobId, { controller, done })
     return jobId
   }
 
-  private async run(jobId: number, work: JobWork, context: JobContext): Promise<void> {
+  private async run(
+    jobId: number,
+    work: JobWork,
+    context: JobContext,
+    latestProgress: () => JobProgressValue | undefined
+  ): Promise<void> {
     let info: JobInfoValue
     try {
       const result = await work(context)
       if (context.signal.aborted) throw new CancellationError()
-      info = this.store.updateJob(jobId, { state: 'succeeded', result: result ?? null })
+      info = this.store.updateJob(jobId, { state: 'succeeded', result: result ?? null, progress: latestProgress() })
     } catch (error) {
       const cancelled = isCancellation(error)
       if (!cancelled) console.error(`[jobs] job ${jobId} failed`, error)
-      info = this.store.updateJob(jobId, { state: cancelled ? 'cancelled' : 'failed', error: serializeError(error) })
+      const state = cancelled ? 'cancelled' : 'failed'
+      info = this.store.updateJob(jobId, { state, error: serializeError(error), progress: latestProgress() })
     }
     this.onDidFinishEmitter.fire(info)
   }

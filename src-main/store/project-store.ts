@@ -201,6 +201,13 @@ export class ProjectStore {
       | undefined
   }
 
+  /** The image stored at this project path, if any. */
+  findByPath(path: string): { id: number; contentHash: string } | undefined {
+    return this.db.prepare('SELECT id, content_hash AS contentHash FROM images WHERE path = ?').get(path) as
+      | { id: number; contentHash: string }
+      | undefined
+  }
+
   /** Inserts imported images in one transaction; returns their ids in order. */
   insertImages(rows: readonly NewImageRow[]): number[] {
     const insert = this.db.prepare(
@@ -391,7 +398,7 @@ export class ProjectStore {
   /** Updates a job's state and, where given, its progress, result or error. */
   updateJob(
     id: number,
-    update: { state?: JobStateValue; progress?: JobProgressValue; result?: unknown; error?: SerializedError }
+    update: { state?: JobStateValue; progress?: JobProgressValue | undefined; result?: unknown; error?: SerializedError }
   ): JobInfoValue {
     const sets: string[] = ['updated_at = ?']
     const values: SQLInputValue[] = [now()]

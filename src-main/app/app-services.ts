@@ -1,0 +1,122 @@
+import { existsSync } from 'node:fs'
+import { resolve } from 'node:path'
+import type { FileKind, ProjectInfoValue } from '../../src-preload/contract'
+import { ExpectedError } from '../common/errors'
+import type { Disposable } from '../common/lifecycle'
+import { createDispatcher, type Dispatcher, type Handlers } from '../ipc/dispatch'
+import { AppEvents } from './app-events'
+import { ProjectSession, type ServedFile } from './project-session'
+
+/** How the app is started: where its data lives and which transport it is served over. */
+export interface AppOptions {
+  /** The app's version, as shown in the UI. */
+  readonly version: string
+  /** Which transport carries the contract. */
+  readonly transport: 'ipc' | 'websocket'
+  /** Folder holding `samples/` and the bundled models. */
+  readonly resourcesDir: string
+  /** The project to open; when absent, the default project in `defaultProjectDir`. */
+  readonly projectDir?: string | undefined
+  /** Where the default project lives (inside the user's data folder). */
+  readonly defaultProjectDir: string
+  /** Whether a brand-new default project gets the bundled sample images. */
+  readonly importSamplesIntoNewDefault?: boolean
+  /** Native file/folder picker; absent in serve mode, where the UI asks for a path instead. */
+  readonly pickPaths?: ((kind: 'files' | 'folder') => Promise<string[]>) | undefined
+}
+
+/**
+ * The main-process services behind the contract, independent of the transport: the open project, its
+ * jobs, and one handler per channel. Electron IPC and the serve-mode WebSocket both call `dispatch`.
+ */
+export class AppServices implements Disposable {
+  /** The validating entry point both transports call. */
+  readonly dispatch: Dispatcher
+  private session: ProjectSession
+
+  private constructor(
+    private readonly options: AppOptions,
+    /** Contract events for the transports to forward. */
+    readonly events: AppEvents,
+    session: ProjectSession
+  ) {
+    this.session = session
+    this.dispatch = createDispatcher(this.createHandlers())
+  }
+
+  /** Opens the configured project (creating the default one with samples on first start). */
+  static async create(options: AppOptions): Promise<AppServices> {
+    const events = new AppEvents()
+    const dir = options.projectDir ?? options.defaultProjectDir
+    const isNewDefault = options.projectDir === undefined && !existsSync(resolve(dir, '.rose', 'project.db'))
+    const session = ProjectSession.open(dir, events)
+    const services = new AppServices(options, events, session)
+    if (isNewDefault && options.importSamplesIntoNewDefault !== false) {
+      await session.importSamples(resolve(options.resourcesDir, 'samples'))
+    }
+    return services
+  }
+
+  /** The open project. */
+  get project(): ProjectSession {
+    return this.session
+  }
+
+  /** Resolves an image or thumbnail for the file route of either transport. */
+  serveFile(kind: FileKind, id: number): Promise<ServedFile> {
+    return this.session.serveFile(kind, id)
+  }
+
+  private openProject(path: string): ProjectInfoValue {
+    const dir = resolve(path)
+    const next = ProjectSession.open(dir, this.events)
+    const previous = this.session
+    this.session = next
+    void previous.close()
+    return next.store.info()
+  }
+
+  private createHandlers(): Handlers {
+    const s = () => this.session
+    return {
+      'app:info': () => ({ version: this.options.version, transport: this.options.transport, platform: process.platform }),
+      'project:current': () => s().store.info(),
+      'project:open': ({ path }) => this.openProject(path),
+      'images:list': (r) => s().store.listImages(r),
+      'images:get': ({ id }) => s().store.getImage(id),
+      'images:neighbour': ({ id, direction }) => s().store.neighbour(id, direction),
+      'images:setStatus': ({ id, status }) => {
+        const image = s().store.setImageStatus(id, status)
+        this.events.fire('images:changed', { ids: [id] })
+        return image
+      },
+      'images:import': ({ paths, recursive }) => ({ jobId: s().startImport(paths, recursive) }),
+      'instances:list': ({ imageId }) => s().store.listInstances(imageId),
+      'instances:createFromPolygon': (r) => s().createFromPolygon(r),
+      'instances:update': ({ id, ...patch }) => s().updateInstance(id, patch),
+      'instances:delete': ({ ids }) => ({ deleted: s().deleteInstances(ids) }),
+      'categories:list': () => s().store.listCategories(),
+      'history:state': () => s().store.historyState(),
+      'history:undo': () => s().undo(),
+      'history:redo': () => s().redo(),
+      'jobs:list': () => s().store.listJobs(),
+      'jobs:cancel': ({ jobId }) => ({ cancelled: s().jobs.cancel(jobId) }),
+      'dialog:pickPaths': async ({ kind }) => {
+        if (!this.options.pickPaths) {
+          throw new ExpectedError('UNSUPPORTED', 'no native file picker in serve mode: type a path on the server instead')
+        }
+        return { paths: await this.options.pickPaths(kind) }
+      }
+    }
+  }
+
+  /** Stops running jobs and closes the project. */
+  async close(): Promise<void> {
+    await this.session.close()
+    this.events.dispose()
+  }
+
+  dispose(): void {
+    void this.close()
+  }
+}

@@ -1,0 +1,129 @@
+import type {
+  HistoryStepValue,
+  InstanceStatusValue,
+  InstanceValue,
+  ImportReportValue
+} from '../../src-preload/contract'
+import { ExpectedError } from '../common/errors'
+import { JobManager } from '../jobs/job-manager'
+import { polygonsToMask } from '../masks/polygon-mask'
+import { ProjectStore, type InstancePatch } from '../store/project-store'
+import type { AppEvents } from './app-events'
+import { ImageFiles, type ServedFile } from './image-files'
+import { runImport } from './import-job'
+
+export type { ServedFile } from './image-files'
+
+/** One open project: its store, its jobs, and the operations that change it and announce the change. */
+export class ProjectSession {
+  private constructor(
+    /** The project's database. */
+    readonly store: ProjectStore,
+    /** Background jobs of this project. */
+    readonly jobs: JobManager,
+    private readonly events: AppEvents,
+    private readonly files: ImageFiles
+  ) {
+    jobs.onDidProgress((progress) => events.fire('job:progress', progress))
+    jobs.onDidFinish((info) => events.fire('job:done', info))
+  }
+
+  /** Opens (creating when needed) the project in `root`. */
+  static open(root: string, events: AppEvents): ProjectSession {
+    const store = ProjectStore.open(root)
+    return new ProjectSession(store, new JobManager(store), events, new ImageFiles(store))
+  }
+
+  /** Starts an import job for files and folders; returns the job id. */
+  startImport(paths: readonly string[], recursive: boolean): number {
+    return this.jobs.start('import', { paths, recursive }, async (context) => {
+      const report = await runImport(this.store, { paths, recursive }, context)
+      this.events.fire('images:changed', { ids: null })
+      return report
+    })
+  }
+
+  /** Imports the bundled sample images and waits for the import to end. */
+  async importSamples(samplesDir: string): Promise<ImportReportValue | null> {
+    const jobId = this.startImport([samplesDir], true)
+    const info = await this.jobs.whenDone(jobId)
+    return (info.result as ImportReportValue | null) ?? null
+  }
+
+  /** Rasterises polygons (image pixel coordinates) into a mask and stores it as one undoable instance. */
+  createFromPolygon(request: {
+    imageId: number
+    polygons: number[][]
+    categoryText: string
+    status: InstanceStatusValue
+  }): InstanceValue {
+    const image = this.store.getImage(request.imageId)
+    const mask = polygonsToMask(request.polygons, image.height, image.width)
+    if (mask.area === 0) {
+      throw new ExpectedError('EMPTY_MASK', `the polygon covers no pixel of image ${image.id} (${image.path})`)
+    }
+    const created = this.store.createInstance(
+      {
+        imageId: image.id,
+        rle: mask.rle,
+        bbox: mask.bbox,
+        area: mask.area,
+        categoryText: request.categoryText,
+        status: request.status,
+        source: 'human'
+      },
+      'Draw polygon'
+    )
+    this.changed(image.id)
+    return created
+  }
+
+  /** Renames or re-statuses an instance as one undoable action. */
+  updateInstance(id: number, patch: InstancePatch): InstanceValue {
+    const updated = this.store.updateInstance(id, patch)
+    this.changed(updated.imageId)
+    return updated
+  }
+
+  /** Deletes instances as one undoable action. */
+  deleteInstances(ids: readonly number[]): number {
+    const imageId = this.store.getInstance(ids[0]!).imageId
+    const deleted = this.store.deleteInstances(ids)
+    this.changed(imageId)
+    return deleted
+  }
+
+  /** Undoes the newest instance edit. */
+  undo(): HistoryStepValue {
+    return this.afterStep(this.store.undo())
+  }
+
+  /** Redoes the last undone instance edit. */
+  redo(): HistoryStepValue {
+    return this.afterStep(this.store.redo())
+  }
+
+  /** The file to send for an image or its thumbnail. */
+  serveFile(kind: 'image' | 'thumb', id: number): Promise<ServedFile> {
+    return kind === 'image' ? this.files.displayImage(id) : this.files.thumbnail(id)
+  }
+
+  /** Cancels running jobs, waits for them, and closes the database. */
+  async close(): Promise<void> {
+    await this.jobs.shutdown()
+    this.jobs.dispose()
+    this.store.close()
+  }
+
+  private afterStep(step: HistoryStepValue): HistoryStepValue {
+    if (step.applied && step.imageId !== null) this.changed(step.imageId)
+    else this.events.fire('history:changed', this.store.historyState())
+    return step
+  }
+
+  private changed(imageId: number): void {
+    this.events.fire('instances:changed', { imageId })
+    this.events.fire('images:changed', { ids: [imageId] })
+    this.events.fire('history:changed', this.store.historyState())
+  }
+}
