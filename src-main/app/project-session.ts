@@ -4,7 +4,7 @@ import type {
   InstanceValue,
   ImportReportValue
 } from '../../src-preload/contract'
-import { ExpectedError } from '../common/errors'
+import { errorMessage, ExpectedError } from '../common/errors'
 import { JobManager } from '../jobs/job-manager'
 import { polygonsToMask } from '../masks/polygon-mask'
 import { ProjectStore, type InstancePatch } from '../store/project-store'
@@ -30,7 +30,12 @@ export class ProjectSession {
 
   /** Opens (creating when needed) the project in `root`. */
   static open(root: string, events: AppEvents): ProjectSession {
-    const store = ProjectStore.open(root)
+    let store: ProjectStore
+    try {
+      store = ProjectStore.open(root)
+    } catch (error) {
+      throw new ExpectedError('PROJECT_OPEN_FAILED', `cannot open the project in ${root}: ${errorMessage(error)}`, { cause: error })
+    }
     return new ProjectSession(store, new JobManager(store), events, new ImageFiles(store))
   }
 
