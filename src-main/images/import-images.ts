@@ -130,10 +130,11 @@ export async function importImages(
         else {
           batch.push(outcome.row)
           batchHashes.set(outcome.row.contentHash, outcome.row.path)
+          if (batch.length >= batchSize) flush()
         }
       }
     }
-    if (batch.length >= batchSize || (batch.length > 0 && performance.now() - lastFlush >= FLUSH_AFTER_MS)) flush()
+    if (batch.length > 0 && performance.now() - lastFlush >= FLUSH_AFTER_MS) flush()
     meter.update(committed, total, files[committed - 1] === undefined ? null : toProjectPath(projectRoot, files[committed - 1]!))
   }
 

@@ -85,3 +85,25 @@ export async function animatedGif(width: number, height: number, colors: readonl
     .gif()
     .toBuffer()
 }
+
+/**
+ * A PNG whose header declares a size it does not have (a "decompression bomb" header): the real
+ * 1×1 pixel data stays, only IHDR's width, height and CRC change.
+ */
+export async function pngDeclaringSize(width: number, height: number): Promise<Buffer> {
+  const png = Buffer.from(await solid(1, 1, '#000').png().toBuffer())
+  // Signature (8) + chunk length (4) + "IHDR" (4): width and height follow, then the chunk's CRC.
+  png.writeUInt32BE(width, 16)
+  png.writeUInt32BE(height, 20)
+  png.writeUInt32BE(crc32(png.subarray(12, 29)), 29)
+  return png
+}
+
+function crc32(bytes: Uint8Array): number {
+  let crc = ~0
+  for (const byte of bytes) {
+    crc ^= byte
+    for (let k = 0; k < 8; k++) crc = crc & 1 ? (crc >>> 1) ^ 0xedb88320 : crc >>> 1
+  }
+  return ~crc >>> 0
+}
