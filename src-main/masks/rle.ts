@@ -3,8 +3,10 @@
 // Masks are run lengths over the column-major (Fortran order) pixel sequence; the first run counts
 // zeros. The reference's integer arithmetic and quirks are kept on purpose (rounding in rleFrPoly,
 // the whole-height boxes of rleToBbox, the delta coding of rleToString) so that what we store and
-// export is exactly what pycocotools computes. Deviations are limited to bad input: where the C code
-// would read out of bounds or return a sentinel, this module throws an error naming the parameter.
+// export is exactly what pycocotools computes. Deviations only concern input the reference does
+// not define: any non-zero mask byte is foreground (C compares raw bytes), masks of different sizes
+// in merge/iou throw instead of giving an empty RLE or -1, and malformed strings, runs that do not
+// sum to h*w, or polygon rings under 3 points throw an error naming the parameter.
 //
 // No Node imports: the renderer draws masks with this file too.
 
@@ -58,6 +60,9 @@ const MAX_COORD = 1e6
 const POLY_SCALE = 5
 // One run needs at most 34 bits with its sign, i.e. 7 characters of 5 payload bits.
 const MAX_RUN_CHARS = 7
+// Encoders reserve room for this many pixels at a time rather than for a whole mask's worth.
+const CHUNK = 4096
+// 32^k: the weight of a run's k-th character.
 const POW32 = [1, 32, 1024, 32768, 1048576, 33554432, 1073741824, 34359738368]
 
 // ---------------------------------------------------------------------------------------------
@@ -68,21 +73,40 @@ export function encode(mask: MaskInput, h: number, w: number): RleRuns {
   const size = checkSizeArgs(h, w)
   checkMask(mask, h, w)
   const a = h * w
-  let cnts = new Uint32Array(Math.min(a + 1, 1024))
-  let k = 0
-  let start = 0
-  let on = false
-  for (let j = 0; j < a; j++) {
-    if ((mask[j] !== 0) !== on) {
-      if (k === cnts.length) cnts = grow(cnts, a + 1)
-      cnts[k++] = j - start
-      start = j
-      on = !on
+  // Run starts go to starts[1..n], between an origin slot starts[0] = 0 and a closing slot at the
+  // end; differencing then turns positions into run lengths. A mask beginning with a one has a
+  // start at 0, so its first run is empty, as in the reference.
+  let starts = new Uint32Array(Math.min(a, CHUNK) + 2)
+  let n = 0
+  let prev = 0
+  const words = wordView(mask)
+  for (let c0 = 0; c0 < a; c0 += CHUNK) {
+    const c1 = Math.min(a, c0 + CHUNK)
+    starts = ensure(starts, n + (c1 - c0) + 2)
+    let j = c0
+    if (words !== null) {
+      // Four pixels at a time where nothing changes: a zero word while off, no zero byte while on.
+      // Chunks start on a multiple of 4, so whole words run up to c1 rounded down.
+      for (const wordEnd = c1 & ~3; j < wordEnd; j += 4) {
+        const v = words[j >>> 2]!
+        if (prev === 0 ? v === 0 : ((v - 0x01010101) & ~v & 0x80808080) === 0) continue
+        for (let i = j; i < j + 4; i++) {
+          // Branch-free: noisy masks make the branch unpredictable and slow.
+          const on = (mask[i]! + 255) >> 8
+          starts[n + 1] = i
+          n += on ^ prev
+          prev = on
+        }
+      }
+    }
+    for (; j < c1; j++) {
+      const on = (mask[j]! + 255) >> 8
+      starts[n + 1] = j
+      n += on ^ prev
+      prev = on
     }
   }
-  if (k === cnts.length) cnts = grow(cnts, a + 1)
-  cnts[k++] = a - start
-  return { size, counts: cnts.slice(0, k) }
+  return { size, counts: startsToRuns(starts, n, a) }
 }
 
 /**
@@ -93,69 +117,80 @@ export function encodeRowMajor(mask: MaskInput, h: number, w: number): RleRuns {
   const size = checkSizeArgs(h, w)
   checkMask(mask, h, w)
   // A column-major run starts at (x, y) where the pixel differs from the one before it in column
-  // order: (x, y-1) for y > 0, which is the row above, so a row-by-row scan finds the starts; for
-  // y = 0 it is the bottom of the previous column. The scan meets starts in row order, so a
-  // counting sort by column puts them in column order: pass one counts, pass two places.
-  const perColumn = new Uint32Array(w + 1)
-  scanRowMajorStarts(mask, h, w, perColumn, null)
-  let total = 0
-  for (let x = 0; x < w; x++) {
-    const n = perColumn[x]!
-    perColumn[x] = total
-    total += n
-  }
-  // Starts go to cnts[1..total] between an origin slot cnts[0] = 0 and a closing slot at the
-  // mask's end; differencing turns positions into run lengths. A mask that begins with a one has
-  // a start at 0, so its first run is empty, as in the reference.
-  const cnts = new Uint32Array(total + 2)
-  scanRowMajorStarts(mask, h, w, perColumn, cnts)
-  const a = h * w
-  cnts[total + 1] = a
-  for (let j = total + 1; j > 0; j--) cnts[j] = cnts[j]! - cnts[j - 1]!
-  return { size, counts: cnts.subarray(1).slice() }
-}
-
-// Visits every column-major run start of a row-major mask. Without `out` it counts starts per
-// column into perColumn; with it, it writes start positions (x*h + y) at out[1 + perColumn[x]++].
-function scanRowMajorStarts(
-  mask: MaskInput,
-  h: number,
-  w: number,
-  perColumn: Uint32Array,
-  out: Uint32Array | null
-): void {
-  // Row 0: compare with the bottom of the previous column (nothing before column 0).
+  // order: for y > 0 that is (x, y-1), the row above, so a sequential row-by-row scan finds the
+  // starts; for y = 0 it is the bottom of the previous column. The scan meets starts in row order
+  // (kept as row-major indices), and a counting sort by column puts them in column order.
+  const perColumn = new Uint32Array(w)
+  let found = new Uint32Array(Math.max(CHUNK, 2 * w))
+  let n = 0
   const bottom = (h - 1) * w
-  let before = false
+  let before = 0
   for (let x = 0; x < w; x++) {
-    const on = mask[x] !== 0
-    if (on !== before) mark(x, 0)
-    before = mask[bottom + x] !== 0
+    const on = (mask[x]! + 255) >> 8
+    const d = on ^ before
+    found[n] = x
+    n += d
+    perColumn[x] = perColumn[x]! + d
+    before = (mask[bottom + x]! + 255) >> 8
   }
-  const words = wordView(mask)
+  // Whole rows are word-aligned only when the width is a multiple of 4.
+  const words = (w & 3) === 0 ? wordView(mask) : null
   const wordsPerRow = w >>> 2
   for (let y = 1; y < h; y++) {
     const row = y * w
-    if (words !== null && (w & 3) === 0) {
+    found = ensure(found, n + w)
+    if (words !== null) {
       // Skip four pixels at a time where the row equals the row above; most of a mask does.
       const rowWord = row >>> 2
       for (let q = 0; q < wordsPerRow; q++) {
         if (words[rowWord + q] === words[rowWord + q - wordsPerRow]) continue
         for (let x = q << 2, end = x + 4; x < end; x++) {
-          if ((mask[row + x] !== 0) !== (mask[row + x - w] !== 0)) mark(x, y)
+          const i = row + x
+          // Branch-free: noisy masks make the branch unpredictable and slow.
+          const d = ((mask[i]! + 255) >> 8) ^ ((mask[i - w]! + 255) >> 8)
+          found[n] = i
+          n += d
+          perColumn[x] = perColumn[x]! + d
         }
       }
-      continue
-    }
-    for (let x = 0; x < w; x++) {
-      if ((mask[row + x] !== 0) !== (mask[row + x - w] !== 0)) mark(x, y)
+    } else {
+      for (let x = 0; x < w; x++) {
+        const i = row + x
+        const d = ((mask[i]! + 255) >> 8) ^ ((mask[i - w]! + 255) >> 8)
+        found[n] = i
+        n += d
+        perColumn[x] = perColumn[x]! + d
+      }
     }
   }
+  // perColumn becomes each column's first slot in column order.
+  let total = 0
+  for (let x = 0; x < w; x++) {
+    const c = perColumn[x]!
+    perColumn[x] = total
+    total += c
+  }
+  const starts = new Uint32Array(n + 2)
+  let y = 0
+  let rowStart = 0
+  for (let j = 0; j < n; j++) {
+    const i = found[j]!
+    while (i >= rowStart + w) {
+      y++
+      rowStart += w
+    }
+    const x = i - rowStart
+    starts[1 + perColumn[x]!++] = x * h + y
+  }
+  return { size, counts: startsToRuns(starts, n, h * w) }
+}
 
-  function mark(x: number, y: number): void {
-    if (out === null) perColumn[x]!++
-    else out[1 + perColumn[x]!++] = x * h + y
-  }
+// Run lengths from run starts held in starts[1..n] (slot 0 is free to serve as the origin).
+function startsToRuns(starts: Uint32Array, n: number, a: number): Uint32Array {
+  starts[0] = 0
+  starts[n + 1] = a
+  for (let j = n + 1; j > 0; j--) starts[j] = starts[j]! - starts[j - 1]!
+  return starts.slice(1, n + 2)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -198,24 +233,21 @@ export function decodeRegion(rle: RleLike, region: Region, out?: MaskBuffer, val
   const [h, w] = size
   const { x: x0, y: y0, width: cw, height: ch } = checkRegion(region, h, w)
   const n = cw * ch
-  let target: MaskBuffer
-  if (out === undefined) {
-    target = new Uint8Array(n)
-  } else {
+  if (out !== undefined) {
     if (!(out instanceof Uint8Array || out instanceof Uint8ClampedArray || out instanceof Uint32Array)) {
       throw new TypeError(`out: expected a Uint8Array, Uint8ClampedArray or Uint32Array, got ${describe(out)}`)
     }
     if (out.length < n) {
       throw new RangeError(`out: length ${out.length} is less than the region's ${cw}x${ch} = ${n} pixels`)
     }
-    target = out
-    target.fill(0, 0, n)
   }
-  const max = target instanceof Uint32Array ? 0xffffffff : 255
+  const max = out instanceof Uint32Array ? 0xffffffff : 255
   if (typeof value !== 'number') throw new TypeError(`value: expected a number, got ${describe(value)}`)
   if (!Number.isInteger(value) || value < 0 || value > max) {
     throw new RangeError(`value: must be an integer from 0 to ${max}, got ${value}`)
   }
+  const target = out ?? new Uint8Array(n)
+  if (out !== undefined) target.fill(0, 0, n)
   if (n === 0) return target
 
   // Write each column's top pixel into row 0 and an XOR toggle wherever a run starts further down
@@ -243,17 +275,17 @@ export function decodeRegion(rle: RleLike, region: Region, out?: MaskBuffer, val
 
 // out[r] ^= out[r - 1] for every row r, row by row; four bytes at a time when rows are word-aligned.
 function xorDown(out: MaskBuffer, stride: number, rows: number): void {
-  let data: MaskBuffer = out
-  let step = stride
-  let end = stride * rows
-  if (!(out instanceof Uint32Array) && (stride & 3) === 0) {
+  if (out instanceof Uint32Array) return xorDownWords(out, stride, stride * rows)
+  if ((stride & 3) === 0) {
     const words = wordView(out)
-    if (words !== null) {
-      data = words
-      step = stride >>> 2
-      end = (stride * rows) >>> 2
-    }
+    if (words !== null) return xorDownWords(words, stride >>> 2, (stride * rows) >>> 2)
   }
+  const end = stride * rows
+  for (let i = stride; i < end; i++) out[i] = out[i]! ^ out[i - stride]!
+}
+
+// Kept apart from the byte loop so each stays monomorphic for the JIT.
+function xorDownWords(data: Uint32Array, step: number, end: number): void {
   for (let i = step; i < end; i++) data[i] = data[i]! ^ data[i - step]!
 }
 
@@ -283,7 +315,7 @@ export function toString(rle: RleRuns): string {
         if (!more) break
       }
     } else {
-      // Counts past 2^31 (masks over two gigapixels): the same steps without 32-bit operators.
+      // Values beyond ±2^31 (only in masks over two gigapixels): the same steps without 32-bit operators.
       for (;;) {
         const q = Math.floor(x / 32)
         let c = x - q * 32
@@ -605,7 +637,7 @@ function polyRuns(xy: ArrayLike<number>, h: number, w: number): Uint32Array {
         if (yd < 0) yd = 0
         else if (yd > h) yd = h
         yd = Math.ceil(yd)
-        if (m === starts.length) starts = grow(starts, Infinity)
+        starts = ensure(starts, m + 1)
         starts[m++] = xd * h + yd
       }
     }
@@ -669,19 +701,20 @@ function polyRuns(xy: ArrayLike<number>, h: number, w: number): Uint32Array {
 function parseCounts(s: string, h: number, w: number, name: string): Uint32Array {
   if (typeof s !== 'string') throw new TypeError(`${name}: expected a string, got ${describe(s)}`)
   const n = s.length
-  let cnts = new Uint32Array(Math.min(n, 1024))
+  // Every run takes at least one character, so this is room enough.
+  const cnts = new Uint32Array(n)
   let m = 0
   let p = 0
   while (p < n) {
     const start = p
     let x = 0
     let k = 0
-    for (;;) {
+    let c = 0
+    do {
       if (p === n) {
         throw new RangeError(`${name}: truncated string, the run starting at offset ${start} is unfinished`)
       }
-      const code = s.charCodeAt(p)
-      const c = code - 48
+      c = s.charCodeAt(p) - 48
       if (c < 0 || c > 63) {
         throw new RangeError(
           `${name}: invalid character ${JSON.stringify(s[p])} at offset ${p} (expected ASCII 48 '0' to 111 'o')`
@@ -690,20 +723,17 @@ function parseCounts(s: string, h: number, w: number, name: string): Uint32Array
       if (k === MAX_RUN_CHARS) {
         throw new RangeError(`${name}: the run starting at offset ${start} is longer than ${MAX_RUN_CHARS} characters`)
       }
-      x += (c & 0x1f) * POW32[k]!
+      // 32-bit operators while the value fits in 30 bits; runs over 2^30 take the float path.
+      x = k < 6 ? x | ((c & 0x1f) << (5 * k)) : x + (c & 0x1f) * POW32[k]!
       p++
       k++
-      if ((c & 0x20) === 0) {
-        // Sign-extend from the last character's top payload bit, as `x |= -1 << 5*k` does.
-        if ((c & 0x10) !== 0) x -= POW32[k]!
-        break
-      }
-    }
+    } while ((c & 0x20) !== 0)
+    // Sign-extend from the last character's top payload bit, as `x |= -1 << 5*k` does.
+    if ((c & 0x10) !== 0) x = k <= 6 ? x | (-1 << (5 * k)) : x - POW32[k]!
     if (m > 2) x += cnts[m - 2]!
     if (x < 0 || x > MAX_PIXELS) {
       throw new RangeError(`${name}: run ${m} decodes to ${x}, outside 0 to ${MAX_PIXELS}`)
     }
-    if (m === cnts.length) cnts = grow(cnts, n)
     cnts[m++] = x
   }
   const counts = cnts.slice(0, m)
@@ -834,8 +864,10 @@ function describe(value: unknown): string {
   return `${typeof value} ${String(value)}`
 }
 
-function grow(a: Uint32Array, cap: number): Uint32Array<ArrayBuffer> {
-  const b = new Uint32Array(Math.min(Math.max(a.length * 2, 16), cap))
+// A buffer holding a's contents with room for at least `needed` elements (a itself if it has).
+function ensure(a: Uint32Array<ArrayBuffer>, needed: number): Uint32Array<ArrayBuffer> {
+  if (a.length >= needed) return a
+  const b = new Uint32Array(Math.max(needed, a.length * 2))
   b.set(a)
   return b
 }

@@ -223,11 +223,13 @@ describe('COCO RLE behaviour', () => {
     expect(encodeRowMajor(new Uint8ClampedArray(full), 40, 52)).toEqual(encodeRowMajor(ones, 40, 52))
   })
 
-  it('encodes a row-major mask that is not word-aligned in its buffer like an aligned one', () => {
+  it('encodes a mask that is not word-aligned in its buffer like an aligned one', () => {
     const mask = randomRowMajor(30, 48, 5)
     const shifted = new Uint8Array(mask.length + 1).subarray(1)
     shifted.set(mask)
     expect(encodeRowMajor(shifted, 30, 48)).toEqual(encodeRowMajor(mask, 30, 48))
+    shifted.set(transpose(mask, 30, 48))
+    expect(encode(shifted, 30, 48)).toEqual(encodeRowMajor(mask, 30, 48))
   })
 
   it('decodes a crop equal to the same crop of the full decode', () => {
@@ -319,11 +321,24 @@ describe('COCO RLE behaviour', () => {
     expect(area(runs)).toBe(20 * 5)
   })
 
-  it('compresses counts beyond 2^31 and reads them back', () => {
-    const size: [number, number] = [65536, 40000]
-    const counts = Uint32Array.from([2 ** 31 + 5, 1000, 3, 65536 * 40000 - (2 ** 31 + 5) - 1003])
-    const s = toString({ size, counts })
-    expect(fromString(s, ...size).counts).toEqual(counts)
+  it('compresses counts of every magnitude up to 2^32 and reads them back', () => {
+    const size: [number, number] = [65536, 65535]
+    const total = size[0] * size[1]
+    const rand = prng(31)
+    for (let n = 0; n < 40; n++) {
+      // Runs around the 30-, 31- and 32-bit edges, mixed with small ones, so deltas swing both ways.
+      const list: number[] = []
+      let left = total
+      while (left > 0 && list.length < 12) {
+        const edge = [2 ** 30, 2 ** 31, 2 ** 32 - 2, 1, 31, 1024][Math.floor(rand() * 6)]!
+        const c = Math.min(left, Math.max(0, edge + Math.floor((rand() - 0.5) * 64)))
+        list.push(c)
+        left -= c
+      }
+      if (left > 0) list.push(left)
+      const runs: RleRuns = { size, counts: Uint32Array.from(list) }
+      expect(fromString(toString(runs), ...size)).toEqual(runs)
+    }
   })
 
   it('accepts empty runs in uncompressed input and reproduces rleToBbox on them', () => {
@@ -416,9 +431,11 @@ describe('COCO RLE bad calls', () => {
     expect(() => decodeRegion(rle, { x: 0, y: 0, width: 2, height: 2 }, new Uint8Array(3))).toThrow(
       new RangeError("out: length 3 is less than the region's 2x2 = 4 pixels")
     )
-    expect(() => decodeRegion(rle, { x: 0, y: 0, width: 2, height: 2 }, new Uint8Array(4), 256)).toThrow(
+    const kept = new Uint8Array(4).fill(9)
+    expect(() => decodeRegion(rle, { x: 0, y: 0, width: 2, height: 2 }, kept, 256)).toThrow(
       new RangeError('value: must be an integer from 0 to 255, got 256')
     )
+    expect(Array.from(kept)).toEqual([9, 9, 9, 9])
     expect(() =>
       decodeRegion(rle, { x: 0, y: 0, width: 1, height: 1 }, new Float32Array(1) as unknown as Uint8Array)
     ).toThrow(new TypeError('out: expected a Uint8Array, Uint8ClampedArray or Uint32Array, got a Float32Array'))
