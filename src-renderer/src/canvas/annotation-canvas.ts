@@ -1,0 +1,555 @@
+import type { InstanceStatusValue, RleValue } from '../../../src-preload/contract'
+import { Emitter } from '../common/emitter'
+import { PanHandler } from './handlers/pan-handler'
+import { PolygonHandler } from './handlers/polygon-handler'
+import { SelectHandler } from './handlers/select-handler'
+import type { HandlerContext, KeyInput, PointerInput, ToolHandler } from './handlers/tool-handler'
+import { MaskCells } from './mask-cells'
+import { maskStyle, paintCells, type Emphasis } from './mask-style'
+import { assertNever, modeForTool, toolOf, type Mode, type Point, type ToolKind } from './mode'
+import { drawInstanceLabels, drawSelectionFrame, type LabelledBox } from './overlay'
+import { flatten } from './polygon-draft'
+import type { Scene, SceneMask } from './scene'
+import {
+  IDENTITY,
+  fitTransform,
+  toImage,
+  wheelZoomFactor,
+  zoomAround,
+  zoomToAround,
+  type ViewTransform
+} from './viewport'
+
+/** One instance as the canvas needs it (plain data; the app maps its store rows to this). */
+export interface CanvasInstance {
+  readonly id: number
+  readonly rle: RleValue
+  readonly bbox: readonly [number, number, number, number]
+  readonly area: number
+  readonly color: string
+  readonly label: string
+  readonly status: InstanceStatusValue
+  /** Changes whenever the mask changes (e.g. `updatedAt`), so unchanged masks are not decoded again. */
+  readonly version: string
+}
+
+/** An image to show: its URL and its size in the oriented frame the masks use. */
+export interface CanvasImage {
+  readonly url: string
+  readonly width: number
+  readonly height: number
+}
+
+/** Everything the canvas tells the app. */
+export type CanvasEvents = {
+  modeChanged: Mode
+  hoverChanged: number | null
+  selectionChanged: number | null
+  /** A closed polygon (image pixels, `x0 y0 x1 y1 …`) waiting for a name; answer with `finishPolygon`. */
+  polygonCompleted: readonly number[]
+  viewChanged: ViewTransform
+  /** The pointer in image pixels, or null when it left the view. */
+  pointerMoved: Point | null
+  /** The image could not be loaded; the text says why. */
+  imageFailed: string
+}
+
+/** What the facade is built with; tests hand in a fake scene. */
+export interface AnnotationCanvasOptions {
+  readonly createScene: (element: HTMLCanvasElement) => Scene
+  /** Loads an image element; defaults to `new Image()` + `decode()`. */
+  readonly loadImage?: (url: string) => Promise<HTMLImageElement>
+}
+
+interface MaskEntry {
+  readonly source: CanvasInstance
+  readonly cells: MaskCells
+  readonly bitmap: HTMLCanvasElement
+  paintedKey: string
+}
+
+async function loadImageElement(url: string): Promise<HTMLImageElement> {
+  const img = new Image()
+  img.decoding = 'async'
+  img.src = url
+  try {
+    await img.decode()
+  } catch {
+    throw new Error(`could not load ${url}`)
+  }
+  return img
+}
+
+/**
+ * The annotation canvas: a facade over the scene (fabric), an overlay for labels and tool feedback, and
+ * one handler per tool driven by an explicit `Mode`. The app talks to it only through these methods and
+ * its typed events; no fabric object escapes it.
+ *
+ * | call                | idle            | select / pan        | polygon                          |
+ * |---------------------|-----------------|---------------------|----------------------------------|
+ * | setImage            | loads, → tool   | loads, resets       | loads, drops the draft           |
+ * | setInstances        | kept for later  | redraws             | redraws                          |
+ * | setTool             | remembered      | switches            | switches, drops the draft        |
+ * | finishPolygon       | ignored         | ignored             | closed draft: clears or reopens  |
+ * | zoom / fit          | ignored         | applies             | applies                          |
+ */
+export class AnnotationCanvas {
+  private modeValue: Mode = { kind: 'idle' }
+  private preferredTool: ToolKind = 'select'
+  private transformValue: ViewTransform = IDENTITY
+  private fitted = true
+  private image: { readonly width: number; readonly height: number } | null = null
+  private imageSeq = 0
+  private entries: MaskEntry[] = []
+  private hoveredId: number | null = null
+  private selectedId: number | null = null
+  private masksVisible = true
+  private labelsVisible = true
+  private pointer: Point | null = null
+  private spaceHeld = false
+  private viewSize = { width: 0, height: 0 }
+  private overlayFrame = 0
+  private disposed = false
+  private readonly scene: Scene
+  private readonly overlay: HTMLCanvasElement
+  private readonly emitter = new Emitter<CanvasEvents>()
+  private readonly loadImage: (url: string) => Promise<HTMLImageElement>
+  private readonly handlers: { readonly [K in ToolKind]: ToolHandler }
+  private readonly pan: PanHandler
+  private readonly context: HandlerContext
+  /** The handler taking pointer events during a drag that belongs to no tool (space/middle/background pan). */
+  private drag: ToolHandler | null = null
+  private readonly cleanup: (() => void)[] = []
+
+  constructor(
+    private readonly host: HTMLElement,
+    options: AnnotationCanvasOptions
+  ) {
+    const sceneElement = document.createElement('canvas')
+    this.overlay = document.createElement('canvas')
+    for (const el of [sceneElement, this.overlay]) {
+      el.style.position = 'absolute'
+      el.style.inset = '0'
+    }
+    this.overlay.dataset.role = 'canvas-input'
+    this.overlay.style.touchAction = 'none'
+    host.append(sceneElement, this.overlay)
+    this.scene = options.createScene(sceneElement)
+    this.loadImage = options.loadImage ?? loadImageElement
+    this.context = this.createContext()
+    this.pan = new PanHandler(this.context)
+    this.handlers = { select: new SelectHandler(this.context), pan: this.pan, polygon: new PolygonHandler(this.context) }
+    this.listen()
+  }
+
+  /** Subscribes to a canvas event; returns the unsubscribe function. */
+  on<K extends keyof CanvasEvents & string>(event: K, listener: (payload: CanvasEvents[K]) => void): () => void {
+    return this.emitter.on(event, listener)
+  }
+
+  /** The current mode. */
+  get mode(): Mode {
+    return this.modeValue
+  }
+
+  /** The current view transform. */
+  get transform(): ViewTransform {
+    return this.transformValue
+  }
+
+  /** Shows an image (null clears); resolves when it is on screen or failed (reported as `imageFailed`). */
+  async setImage(source: CanvasImage | null): Promise<void> {
+    const seq = ++this.imageSeq
+    this.activeHandler()?.reset()
+    this.drag = null
+    this.image = null
+    this.scene.setImage(null, 0, 0)
+    this.setModeInternal({ kind: 'idle' })
+    if (!source) return this.drawOverlaySoon()
+    let element: HTMLImageElement
+    try {
+      element = await this.loadImage(source.url)
+    } catch (error) {
+      if (seq === this.imageSeq && !this.disposed) this.emitter.fire('imageFailed', error instanceof Error ? error.message : String(error))
+      return
+    }
+    if (seq !== this.imageSeq || this.disposed) return
+    this.image = { width: source.width, height: source.height }
+    this.scene.setImage(element, source.width, source.height)
+    this.fit()
+    this.setModeInternal(modeForTool(this.preferredTool))
+  }
+
+  /** Replaces the instances drawn; unchanged masks keep their decoded bitmaps. */
+  setInstances(list: readonly CanvasInstance[]): void {
+    const previous = new Map(this.entries.map((e) => [e.source.id, e]))
+    const next: MaskEntry[] = []
+    for (const instance of list) {
+      const old = previous.get(instance.id)
+      if (old && old.source.version === instance.version && old.source.rle.counts === instance.rle.counts) {
+        next.push(old.source === instance ? old : { ...old, source: instance })
+        continue
+      }
+      try {
+        const cells = MaskCells.fromRle(instance.rle, instance.bbox)
+        const bitmap = document.createElement('canvas')
+        bitmap.width = Math.max(1, cells.cols)
+        bitmap.height = Math.max(1, cells.rows)
+        next.push({ source: instance, cells, bitmap, paintedKey: '' })
+      } catch (error) {
+        console.error(`[canvas] instance ${instance.id} has a mask that cannot be decoded`, error)
+      }
+    }
+    // Larger masks first so small objects stay visible and clickable on top of big ones.
+    next.sort((a, b) => b.source.area - a.source.area || a.source.id - b.source.id)
+    this.entries = next
+    if (this.hoveredId !== null && !next.some((e) => e.source.id === this.hoveredId)) this.hoveredId = null
+    if (this.selectedId !== null && !next.some((e) => e.source.id === this.selectedId)) this.selectedId = null
+    this.repaintMasks()
+    this.scene.setMasks(next.map((e) => this.sceneMask(e)))
+    this.drawOverlaySoon()
+  }
+
+  /** Highlights an instance hovered elsewhere (the instance list); fires nothing. */
+  setHovered(id: number | null): void {
+    if (id === this.hoveredId) return
+    this.hoveredId = id
+    this.repaintMasks()
+  }
+
+  /** Selects an instance from elsewhere; fires nothing. */
+  setSelected(id: number | null): void {
+    if (id === this.selectedId) return
+    this.selectedId = id
+    this.repaintMasks()
+  }
+
+  /** Switches tool; while idle the choice is kept for the next image. */
+  setTool(tool: ToolKind): void {
+    this.preferredTool = tool
+    if (this.modeValue.kind === 'idle' || toolOf(this.modeValue) === tool) return
+    this.activeHandler()?.reset()
+    this.setModeInternal(modeForTool(tool))
+  }
+
+  /** Answers `polygonCompleted`: `saved` starts a new draft, `reopened` gives the vertices back for editing. */
+  finishPolygon(outcome: 'saved' | 'reopened'): void {
+    const mode = this.modeValue
+    if (mode.kind !== 'polygon' || !mode.closed) return
+    this.setModeInternal({ kind: 'polygon', vertices: outcome === 'saved' ? [] : mode.vertices, closed: false })
+  }
+
+  /** Shows or hides the masks (and their labels). */
+  setMasksVisible(visible: boolean): void {
+    this.masksVisible = visible
+    this.scene.setMasksVisible(visible)
+    this.drawOverlaySoon()
+  }
+
+  /** Shows or hides the category labels. */
+  setLabelsVisible(visible: boolean): void {
+    this.labelsVisible = visible
+    this.drawOverlaySoon()
+  }
+
+  /** Fits the whole image in the view. */
+  fit(): void {
+    if (!this.image) return
+    this.applyTransform(fitTransform(this.image, this.viewSize))
+    this.fitted = true
+  }
+
+  /** Zooms by a factor around the view centre. */
+  zoomBy(factor: number): void {
+    if (!this.image) return
+    this.applyTransform(zoomAround(this.transformValue, this.viewCentre(), factor))
+  }
+
+  /** Sets an absolute zoom (1 = one image pixel per CSS pixel) around the view centre. */
+  zoomTo(zoom: number): void {
+    if (!this.image) return
+    this.applyTransform(zoomToAround(this.transformValue, this.viewCentre(), zoom))
+  }
+
+  /** Keys the app forwards before acting on them itself; true when the canvas used the key. */
+  keyDown(e: KeyInput): boolean {
+    if (e.key === ' ') {
+      this.spaceHeld = true
+      this.updateCursor()
+      return true
+    }
+    return this.activeHandler()?.key(e) ?? false
+  }
+
+  /** Key releases the app forwards (space ends the temporary pan). */
+  keyUp(e: KeyInput): void {
+    if (e.key === ' ') {
+      this.spaceHeld = false
+      this.updateCursor()
+    }
+  }
+
+  /** Resizes the view (CSS pixels); a view that was fitted stays fitted. */
+  resize(width: number, height: number): void {
+    if (width === this.viewSize.width && height === this.viewSize.height) return
+    this.viewSize = { width, height }
+    this.scene.resize(width, height)
+    const dpr = window.devicePixelRatio || 1
+    this.overlay.width = Math.round(width * dpr)
+    this.overlay.height = Math.round(height * dpr)
+    this.overlay.style.width = `${width}px`
+    this.overlay.style.height = `${height}px`
+    if (this.fitted) this.fit()
+    this.drawOverlaySoon()
+  }
+
+  /** Releases the scene, listeners and DOM elements. */
+  dispose(): void {
+    if (this.disposed) return
+    this.disposed = true
+    this.imageSeq += 1
+    cancelAnimationFrame(this.overlayFrame)
+    for (const fn of this.cleanup.splice(0)) fn()
+    this.emitter.dispose()
+    this.scene.dispose()
+    this.host.replaceChildren()
+  }
+
+  // ---- internals ----
+
+  private activeHandler(): ToolHandler | null {
+    const tool = toolOf(this.modeValue)
+    return tool ? this.handlers[tool] : null
+  }
+
+  private createContext(): HandlerContext {
+    const self = this
+    return {
+      get mode() {
+        return self.modeValue
+      },
+      get transform() {
+        return self.transformValue
+      },
+      get imageSize() {
+        return self.image
+      },
+      get pointer() {
+        return self.pointer
+      },
+      get hoveredId() {
+        return self.hoveredId
+      },
+      setMode: (mode) => this.setModeInternal(mode),
+      setTool: (tool) => this.setTool(tool),
+      hitTest: (p) => this.hitTest(p),
+      hover: (id) => {
+        if (id === this.hoveredId) return
+        this.setHovered(id)
+        this.updateCursor()
+        this.emitter.fire('hoverChanged', id)
+      },
+      select: (id) => {
+        if (id === this.selectedId) return
+        this.setSelected(id)
+        this.emitter.fire('selectionChanged', id)
+      },
+      beginPan: (from) => {
+        this.pan.start(from)
+        this.drag = this.pan
+        this.updateCursor()
+      },
+      setTransform: (t) => this.applyTransform(t),
+      completePolygon: () => {
+        const mode = this.modeValue
+        if (mode.kind !== 'polygon' || mode.closed) return
+        this.setModeInternal({ kind: 'polygon', vertices: mode.vertices, closed: true })
+        this.emitter.fire('polygonCompleted', flatten(mode.vertices))
+      },
+      requestOverlay: () => this.drawOverlaySoon()
+    }
+  }
+
+  private setModeInternal(mode: Mode): void {
+    this.modeValue = mode
+    this.updateCursor()
+    this.drawOverlaySoon()
+    this.emitter.fire('modeChanged', mode)
+  }
+
+  private applyTransform(t: ViewTransform): void {
+    this.transformValue = t
+    this.fitted = false
+    this.scene.setTransform(t)
+    this.drawOverlaySoon()
+    this.emitter.fire('viewChanged', t)
+  }
+
+  private viewCentre(): Point {
+    return { x: this.viewSize.width / 2, y: this.viewSize.height / 2 }
+  }
+
+  private hitTest(p: Point): number | null {
+    if (!this.masksVisible) return null
+    for (let i = this.entries.length - 1; i >= 0; i--) {
+      const entry = this.entries[i]!
+      if (entry.cells.contains(p)) return entry.source.id
+    }
+    return null
+  }
+
+  private emphasisOf(id: number): Emphasis {
+    return id === this.selectedId ? 'selected' : id === this.hoveredId ? 'hover' : 'none'
+  }
+
+  // Repaints only bitmaps whose look changed: hover moves touch two masks, not hundreds.
+  private repaintMasks(): void {
+    let changed = false
+    for (const entry of this.entries) {
+      const { color, status } = entry.source
+      const emphasis = this.emphasisOf(entry.source.id)
+      const key = `${color}|${status}|${emphasis}`
+      if (key === entry.paintedKey) continue
+      entry.paintedKey = key
+      changed = true
+      const g = entry.bitmap.getContext('2d')
+      if (!g || entry.cells.cols === 0 || entry.cells.rows === 0) continue
+      const pixels = g.createImageData(entry.cells.cols, entry.cells.rows)
+      paintCells(entry.cells, maskStyle(color, status, emphasis), new Uint32Array(pixels.data.buffer))
+      g.putImageData(pixels, 0, 0)
+    }
+    if (changed) this.scene.invalidate()
+    this.drawOverlaySoon()
+  }
+
+  private sceneMask(entry: MaskEntry): SceneMask {
+    return { id: entry.source.id, x: entry.cells.x, y: entry.cells.y, step: entry.cells.step, bitmap: entry.bitmap }
+  }
+
+  private updateCursor(): void {
+    const handler = this.drag ?? this.activeHandler()
+    this.overlay.style.cursor =
+      this.spaceHeld && !this.drag ? 'grab' : this.modeValue.kind === 'idle' ? 'default' : (handler?.cursor() ?? 'default')
+  }
+
+  private drawOverlaySoon(): void {
+    if (this.overlayFrame || this.disposed) return
+    this.overlayFrame = requestAnimationFrame(() => {
+      this.overlayFrame = 0
+      this.drawOverlay()
+    })
+  }
+
+  private drawOverlay(): void {
+    const g = this.overlay.getContext('2d')
+    if (!g) return
+    const dpr = window.devicePixelRatio || 1
+    g.setTransform(dpr, 0, 0, dpr, 0, 0)
+    g.clearRect(0, 0, this.viewSize.width, this.viewSize.height)
+    if (!this.image) return
+    if (this.masksVisible) {
+      const boxes: LabelledBox[] = this.entries.map((e) => ({
+        id: e.source.id,
+        bbox: e.source.bbox,
+        label: e.source.label,
+        color: e.source.color,
+        status: e.source.status,
+        emphasis: this.emphasisOf(e.source.id)
+      }))
+      const selected = boxes.find((b) => b.emphasis === 'selected')
+      if (selected) drawSelectionFrame(g, selected, this.transformValue)
+      if (this.labelsVisible) drawInstanceLabels(g, boxes, this.transformValue, this.viewSize)
+    }
+    this.activeHandler()?.drawOverlay(g)
+  }
+
+  private pointerInput(e: MouseEvent): PointerInput {
+    const rect = this.overlay.getBoundingClientRect()
+    const view = { x: e.clientX - rect.left, y: e.clientY - rect.top }
+    return { view, image: toImage(this.transformValue, view), button: e.button }
+  }
+
+  private listen(): void {
+    const el = this.overlay
+    const on = <K extends keyof HTMLElementEventMap>(type: K, fn: (e: HTMLElementEventMap[K]) => void, opts?: AddEventListenerOptions) => {
+      el.addEventListener(type, fn as EventListener, opts)
+      this.cleanup.push(() => el.removeEventListener(type, fn as EventListener, opts))
+    }
+    on('pointerdown', (e) => {
+      if (this.modeValue.kind === 'idle') return
+      el.setPointerCapture?.(e.pointerId)
+      const input = this.pointerInput(e)
+      this.pointer = input.view
+      // Middle-drag and space-drag pan in every tool, without disturbing the tool's own state.
+      if (e.button === 1 || (e.button === 0 && this.spaceHeld)) {
+        e.preventDefault()
+        this.context.beginPan(input.view)
+        return
+      }
+      this.activeHandler()?.pointerDown(input)
+      this.updateCursor()
+    })
+    on('pointermove', (e) => {
+      const input = this.pointerInput(e)
+      this.pointer = input.view
+      if (this.image) this.emitter.fire('pointerMoved', input.image)
+      if (this.drag) this.drag.pointerMove(input)
+      else this.activeHandler()?.pointerMove(input)
+    })
+    on('pointerup', (e) => {
+      const input = this.pointerInput(e)
+      if (this.drag) {
+        this.drag.pointerUp(input)
+        this.drag = null
+        this.updateCursor()
+        return
+      }
+      this.activeHandler()?.pointerUp(input)
+    })
+    on('pointercancel', () => {
+      this.drag?.reset()
+      this.drag = null
+      this.activeHandler()?.reset()
+      this.updateCursor()
+    })
+    on('pointerleave', () => {
+      if (this.drag) return
+      this.pointer = null
+      this.emitter.fire('pointerMoved', null)
+      if (this.modeValue.kind === 'select') this.context.hover(null)
+      this.drawOverlaySoon()
+    })
+    on('dblclick', (e) => {
+      if (this.modeValue.kind !== 'idle') this.activeHandler()?.doubleClick(this.pointerInput(e))
+    })
+    on(
+      'wheel',
+      (e) => {
+        e.preventDefault()
+        if (!this.image) return
+        const input = this.pointerInput(e)
+        this.applyTransform(zoomAround(this.transformValue, input.view, wheelZoomFactor(e.deltaY, e.deltaMode)))
+      },
+      { passive: false }
+    )
+    on('contextmenu', (e) => e.preventDefault())
+    on('auxclick', (e) => e.preventDefault())
+  }
+}
+
+/** A short human name of a mode, for the status bar. */
+export function describeMode(mode: Mode): string {
+  switch (mode.kind) {
+    case 'idle':
+      return 'No image'
+    case 'select':
+      return 'Select'
+    case 'pan':
+      return 'Pan'
+    case 'polygon':
+      if (mode.closed) return 'Polygon · naming'
+      return mode.vertices.length === 0 ? 'Polygon · click to add vertices' : `Polygon · ${mode.vertices.length} vertices`
+    default:
+      return assertNever(mode)
+  }
+}

@@ -1,0 +1,60 @@
+import type { Mode, Point, ToolKind } from '../mode'
+import type { ViewTransform } from '../viewport'
+
+/** One pointer event, in view CSS pixels and in image pixels. */
+export interface PointerInput {
+  readonly view: Point
+  readonly image: Point
+  /** 0 left, 1 middle, 2 right (DOM convention). */
+  readonly button: number
+}
+
+/** One key press, as the canvas needs it. */
+export interface KeyInput {
+  readonly key: string
+  readonly ctrl: boolean
+  readonly shift: boolean
+  readonly alt: boolean
+}
+
+/** What a tool handler may see and do; the facade implements it and keeps the state. */
+export interface HandlerContext {
+  readonly mode: Mode
+  readonly transform: ViewTransform
+  readonly imageSize: { readonly width: number; readonly height: number } | null
+  /** The last pointer position in view pixels, null when the pointer is outside. */
+  readonly pointer: Point | null
+  readonly hoveredId: number | null
+  setMode(mode: Mode): void
+  setTool(tool: ToolKind): void
+  /** The topmost instance whose mask covers an image point. */
+  hitTest(p: Point): number | null
+  /** Sets the hovered instance and tells listeners. */
+  hover(id: number | null): void
+  /** Sets the selected instance and tells listeners. */
+  select(id: number | null): void
+  /** Starts dragging the view from a view point; the pan handler takes the following pointer events. */
+  beginPan(from: Point): void
+  /** Moves the view. */
+  setTransform(t: ViewTransform): void
+  /** Closes the polygon being drawn and hands it to the app for a name. */
+  completePolygon(): void
+  /** Asks for the overlay (draft, labels) to be drawn again. */
+  requestOverlay(): void
+}
+
+/** One tool's reaction to input, and what it draws on top of the image. */
+export interface ToolHandler {
+  pointerDown(e: PointerInput): void
+  pointerMove(e: PointerInput): void
+  pointerUp(e: PointerInput): void
+  doubleClick(e: PointerInput): void
+  /** Returns true when the key was used, so the app does not act on it too. */
+  key(e: KeyInput): boolean
+  /** CSS cursor while this tool is active. */
+  cursor(): string
+  /** Draws tool feedback in view pixels (the overlay is already scaled for the device pixel ratio). */
+  drawOverlay(ctx: CanvasRenderingContext2D): void
+  /** Forgets any gesture in progress (tool switch, image change). */
+  reset(): void
+}

@@ -1,0 +1,13 @@
+/** `0:09`, `4:05`, `1:02:03`: how long something takes, to the second. */
+export function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds))
+  const h = Math.floor(s / 3600)
+  const m = Math.floor((s % 3600) / 60)
+  const rest = String(s % 60).padStart(2, '0')
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${rest}` : `${m}:${rest}`
+}
+
+/** `45/s` or `2.5/s`: a throughput with precision where it matters. */
+export function formatRate(perSecond: number): string {
+  return `${perSecond >= 10 ? Math.round(perSecond) : perSecond.toFixed(1)}/s`
+}

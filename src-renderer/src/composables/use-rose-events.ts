@@ -1,0 +1,96 @@
+import { onScopeDispose, watch } from 'vue'
+import type { RoseApi } from '../api'
+import { importReportOf, useJobsStore } from '../stores/jobs'
+import { useCategoriesStore } from '../stores/categories'
+import { useHistoryStore } from '../stores/history'
+import { useImagesStore } from '../stores/images'
+import { useInstancesStore } from '../stores/instances'
+import { useNotificationsStore } from '../stores/notifications'
+import { useSessionStore } from '../stores/session'
+import { useWorkbenchStore } from '../stores/workbench'
+
+// Bursts of change events (an import, a run of edits) become one reload per this many milliseconds.
+const COALESCE_MS = 150
+
+/** Runs `work` at most once per window, after the last call in it; never two runs at once. */
+export function coalesce(work: () => Promise<void>, ms = COALESCE_MS): { (): void; cancel(): void } {
+  let timer: ReturnType<typeof setTimeout> | null = null
+  let running: Promise<void> | null = null
+  let again = false
+  const run = (): void => {
+    timer = null
+    if (running) {
+      again = true
+      return
+    }
+    running = work()
+      .catch((error) => console.error('[events] reload failed', error))
+      .finally(() => {
+        running = null
+        if (again) {
+          again = false
+          schedule()
+        }
+      })
+  }
+  const schedule = (): void => {
+    if (!timer) timer = setTimeout(run, ms)
+  }
+  schedule.cancel = () => {
+    if (timer) clearTimeout(timer)
+    timer = null
+  }
+  return schedule
+}
+
+/** Routes main's events into the stores, and reloads the screen whenever the link (re)opens. */
+export function useRoseEvents(api: RoseApi): void {
+  const session = useSessionStore()
+  const images = useImagesStore()
+  const instances = useInstancesStore()
+  const categories = useCategoriesStore()
+  const history = useHistoryStore()
+  const jobs = useJobsStore()
+  const notifications = useNotificationsStore()
+  const workbench = useWorkbenchStore()
+
+  const reloadImages = coalesce(async () => {
+    await images.refresh()
+    if (images.currentId === null && (images.total ?? 0) > 0) await workbench.openIndex(0)
+  })
+  const reloadInstances = coalesce(async () => {
+    await Promise.all([instances.reload(), categories.load()])
+  })
+
+  const offs = [
+    api.on('job:progress', (p) => jobs.onProgress(p)),
+    api.on('job:done', (info) => {
+      jobs.onDone(info)
+      const report = importReportOf(info)
+      if (info.kind === 'import' && report) {
+        const problems = report.failed.length > 0 ? `, ${report.failed.length} failed` : ''
+        notifications.push('info', `Import finished: ${report.imported} imported${problems}`)
+      } else if (info.state === 'failed' && info.error) {
+        notifications.push('error', `${info.kind} failed: ${info.error.message}`)
+      }
+    }),
+    api.on('images:changed', () => reloadImages()),
+    api.on('instances:changed', ({ imageId }) => {
+      if (imageId === instances.imageId) reloadInstances()
+    }),
+    api.on('history:changed', (state) => history.set(state))
+  ]
+
+  const stopEpoch = watch(
+    () => session.epoch,
+    () => void workbench.loadAll(),
+    { immediate: session.epoch > 0 }
+  )
+
+  onScopeDispose(() => {
+    for (const off of offs) off()
+    reloadImages.cancel()
+    reloadInstances.cancel()
+    stopEpoch()
+  })
+}

@@ -1,0 +1,118 @@
+import { onScopeDispose } from 'vue'
+import type { KeyInput } from '../canvas/handlers/tool-handler'
+import { useInstancesStore } from '../stores/instances'
+import { useViewStore } from '../stores/view'
+import { useWorkbenchStore } from '../stores/workbench'
+import type { CanvasHandle } from './canvas-handle'
+import { matchShortcut, type CommandId } from './shortcuts'
+
+/** True when typing goes to a text field, where letters must stay letters. */
+export function isTextEntry(target: EventTarget | null): boolean {
+  const el = target as HTMLElement | null
+  if (!el || typeof el.tagName !== 'string') return false
+  return el.isContentEditable || el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT'
+}
+
+function keyInput(e: KeyboardEvent): KeyInput {
+  return { key: e.key, ctrl: e.ctrlKey || e.metaKey, shift: e.shiftKey, alt: e.altKey }
+}
+
+/** The screen's keyboard: the canvas gets each key first (tool keys), then the shortcut table. */
+export function useShortcuts(canvas: CanvasHandle): void {
+  const view = useViewStore()
+  const instances = useInstancesStore()
+  const workbench = useWorkbenchStore()
+
+  function run(id: CommandId): void {
+    const c = canvas.value
+    switch (id) {
+      case 'previous-image':
+        return void workbench.step('previous')
+      case 'next-image':
+        return void workbench.step('next')
+      case 'undo':
+        return void workbench.undo()
+      case 'redo':
+        return void workbench.redo()
+      case 'tool-select':
+        view.tool = 'select'
+        return
+      case 'tool-pan':
+        view.tool = 'pan'
+        return
+      case 'tool-polygon':
+        view.tool = 'polygon'
+        return
+      case 'accept':
+        return void workbench.setStatus('accepted')
+      case 'reject':
+        return void workbench.setStatus('rejected')
+      case 'delete':
+        return void workbench.remove()
+      case 'rename': {
+        const selected = instances.selected
+        if (selected) view.show({ kind: 'rename', instanceId: selected.id, current: selected.categoryText })
+        return
+      }
+      case 'next-instance':
+        return instances.selectRelative(1)
+      case 'previous-instance':
+        return instances.selectRelative(-1)
+      case 'deselect':
+        instances.select(null)
+        return
+      case 'fit':
+        return c?.fit()
+      case 'zoom-actual':
+        return c?.zoomTo(1)
+      case 'zoom-in':
+        return c?.zoomBy(1.25)
+      case 'zoom-out':
+        return c?.zoomBy(0.8)
+      case 'toggle-masks':
+        view.masksVisible = !view.masksVisible
+        return
+      case 'toggle-labels':
+        view.labelsVisible = !view.labelsVisible
+        return
+      case 'import':
+        view.show({ kind: 'import' })
+        return
+      case 'help':
+        view.show({ kind: 'cheat-sheet' })
+        return
+    }
+  }
+
+  function onKeyDown(e: KeyboardEvent): void {
+    if (e.defaultPrevented || isTextEntry(e.target)) return
+    // Dialogs own the keyboard while open (they close themselves on Esc).
+    if (view.overlay.kind !== 'none') return
+    if (canvas.value?.keyDown(keyInput(e))) {
+      e.preventDefault()
+      return
+    }
+    const shortcut = matchShortcut(e)
+    if (!shortcut || (e.repeat && !shortcut.repeat)) return
+    e.preventDefault()
+    run(shortcut.id)
+  }
+
+  function onKeyUp(e: KeyboardEvent): void {
+    canvas.value?.keyUp(keyInput(e))
+  }
+
+  // Releasing space in another window must not leave the canvas stuck in pan.
+  function onBlur(): void {
+    canvas.value?.keyUp({ key: ' ', ctrl: false, shift: false, alt: false })
+  }
+
+  window.addEventListener('keydown', onKeyDown)
+  window.addEventListener('keyup', onKeyUp)
+  window.addEventListener('blur', onBlur)
+  onScopeDispose(() => {
+    window.removeEventListener('keydown', onKeyDown)
+    window.removeEventListener('keyup', onKeyUp)
+    window.removeEventListener('blur', onBlur)
+  })
+}

@@ -1,0 +1,123 @@
+import { defineStore } from 'pinia'
+import type { HistoryStepValue, InstanceStatusValue } from '../../../src-preload/contract'
+import { useCategoriesStore } from './categories'
+import { useHistoryStore } from './history'
+import { useImagesStore } from './images'
+import { useInstancesStore } from './instances'
+import { useJobsStore } from './jobs'
+import { useNotificationsStore } from './notifications'
+import { useSessionStore } from './session'
+
+/**
+ * The user's actions that span several stores (open an image with its instances, undo that may jump to
+ * another image, review the selection). Keyboard, buttons and tests all go through here; failures are
+ * reported to the user instead of thrown.
+ */
+export const useWorkbenchStore = defineStore('workbench', () => {
+  const session = useSessionStore()
+  const images = useImagesStore()
+  const instances = useInstancesStore()
+  const categories = useCategoriesStore()
+  const history = useHistoryStore()
+  const jobs = useJobsStore()
+  const notifications = useNotificationsStore()
+
+  async function guarded<T>(what: string, work: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await work()
+    } catch (error) {
+      notifications.reportError(what, error)
+      return undefined
+    }
+  }
+
+  /** Loads everything the screen shows; called on start and after every reconnect. */
+  async function loadAll(): Promise<void> {
+    await guarded('Loading the project', async () => {
+      await Promise.all([session.refreshProject(), images.refresh(), categories.load(), history.load(), jobs.load()])
+      if (images.currentId === null && (images.total ?? 0) > 0) await openIndex(0)
+      else if (images.currentId !== null) await instances.load(images.currentId)
+    })
+  }
+
+  /** Opens an image and loads its instances. */
+  async function openImage(id: number, index?: number): Promise<void> {
+    await guarded('Opening the image', async () => {
+      await Promise.all([images.open(id, index), instances.load(id)])
+    })
+  }
+
+  /** Opens the image at a list index. */
+  async function openIndex(index: number): Promise<void> {
+    await images.ensureRange(index, index)
+    const row = images.rowAt(index)
+    if (row) await openImage(row.id, index)
+  }
+
+  /** Goes to the previous or next image (A / D). */
+  async function step(direction: 'previous' | 'next'): Promise<void> {
+    await guarded('Changing image', async () => {
+      const before = images.currentId
+      const moved = await images.step(direction)
+      if (!moved) notifications.push('info', direction === 'next' ? 'This is the last image' : 'This is the first image')
+      else if (images.currentId !== null && images.currentId !== before) await instances.load(images.currentId)
+    })
+  }
+
+  async function applyHistory(step: HistoryStepValue, verb: 'Undid' | 'Redid'): Promise<void> {
+    if (!step.applied) {
+      notifications.push('info', verb === 'Undid' ? 'Nothing to undo' : 'Nothing to redo')
+      return
+    }
+    // A step may belong to another image: show the user where it happened.
+    if (step.imageId !== null && step.imageId !== images.currentId) await openImage(step.imageId)
+    else await instances.reload()
+    notifications.push('info', `${verb}: ${step.label ?? 'last action'}`)
+  }
+
+  /** Undoes the project's last step (Ctrl+Z). */
+  async function undo(): Promise<void> {
+    await guarded('Undo', async () => applyHistory(await history.undo(), 'Undid'))
+  }
+
+  /** Redoes the last undone step (Ctrl+Shift+Z / Ctrl+Y). */
+  async function redo(): Promise<void> {
+    await guarded('Redo', async () => applyHistory(await history.redo(), 'Redid'))
+  }
+
+  /** Sets the review status of an instance (default: the selected one). */
+  async function setStatus(status: InstanceStatusValue, id = instances.selectedId): Promise<void> {
+    if (id === null) return
+    await guarded(status === 'accepted' ? 'Accepting' : status === 'rejected' ? 'Rejecting' : 'Updating', () =>
+      instances.setStatus(id, status)
+    )
+  }
+
+  /** Deletes an instance (default: the selected one). */
+  async function remove(id = instances.selectedId): Promise<void> {
+    if (id === null) return
+    await guarded('Deleting', () => instances.remove([id]))
+  }
+
+  /** Renames an instance's category. */
+  async function rename(id: number, categoryText: string): Promise<boolean> {
+    const done = await guarded('Renaming', async () => {
+      await instances.rename(id, categoryText)
+      await categories.load()
+      return true
+    })
+    return done ?? false
+  }
+
+  /** Stores a drawn polygon under a category name; false when main refused it (reason shown). */
+  async function savePolygon(polygon: readonly number[], categoryText: string): Promise<boolean> {
+    const done = await guarded('Saving the polygon', async () => {
+      await instances.createFromPolygon(polygon, categoryText)
+      await categories.load()
+      return true
+    })
+    return done ?? false
+  }
+
+  return { loadAll, openImage, openIndex, step, undo, redo, setStatus, remove, rename, savePolygon }
+})
