@@ -1,5 +1,5 @@
 import { readFile, stat } from 'node:fs/promises'
-import { hashBytes, hashFile } from './content-hash'
+import { hashBytesYielding, hashFile } from './content-hash'
 import { imageProblems, isImageProblem } from './image-problem'
 
 /** Files above this size are hashed by streaming and decoded from their path rather than held in memory. */
@@ -29,7 +29,7 @@ export async function readImageFile(absPath: string, streamAboveBytes = STREAM_A
     const bytes = await readFile(absPath)
     // The file may have changed between stat and read; the bytes are what count.
     if (bytes.length === 0) throw imageProblems.empty()
-    return { absPath, input: bytes, fileSize: bytes.length, contentHash: hashBytes(bytes) }
+    return { absPath, input: bytes, fileSize: bytes.length, contentHash: await hashBytesYielding(bytes) }
   } catch (error) {
     if (isImageProblem(error)) throw error
     throw imageProblems.unreadable(error)

@@ -21,7 +21,8 @@ export function thumbnailPath(projectRoot: string, contentHash: string): string 
  */
 export function renderThumbnail(image: OpenedImage, size = THUMBNAIL_SIZE): Promise<Buffer> {
   return decodeWith(image, (pipeline) =>
-    pipeline.resize(size, size, { fit: 'inside', withoutEnlargement: true }).webp({ quality: 80 }).toBuffer()
+    // effort 2 instead of the default 4: a quarter less time per import, for a few per cent more bytes.
+    pipeline.resize(size, size, { fit: 'inside', withoutEnlargement: true }).webp({ quality: 80, effort: 2 }).toBuffer()
   )
 }
 
