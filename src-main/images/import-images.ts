@@ -135,7 +135,9 @@ export async function importImages(
       }
     }
     if (batch.length > 0 && performance.now() - lastFlush >= FLUSH_AFTER_MS) flush()
-    meter.update(committed, total, files[committed - 1] === undefined ? null : toProjectPath(projectRoot, files[committed - 1]!))
+    // Finished files count as done even while an earlier, slower one holds up their commit.
+    const done = committed + outcomes.size
+    meter.update(done, total, files[committed - 1] === undefined ? null : toProjectPath(projectRoot, files[committed - 1]!))
   }
 
   const processFile = async (absPath: string): Promise<Outcome> => {
