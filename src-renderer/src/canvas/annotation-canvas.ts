@@ -548,7 +548,8 @@ export function describeMode(mode: Mode): string {
       return 'Pan'
     case 'polygon':
       if (mode.closed) return 'Polygon · naming'
-      return mode.vertices.length === 0 ? 'Polygon · click to add vertices' : `Polygon · ${mode.vertices.length} vertices`
+      if (mode.vertices.length === 0) return 'Polygon · click to add vertices'
+      return `Polygon · ${mode.vertices.length} ${mode.vertices.length === 1 ? 'vertex' : 'vertices'}`
     default:
       return assertNever(mode)
   }

@@ -1,0 +1,106 @@
+// @vitest-environment happy-dom
+import { createPinia, setActivePinia } from 'pinia'
+import { beforeEach, describe, expect, test, vi } from 'vitest'
+import type { HistoryStepValue, InstanceValue } from '../../../src-preload/contract'
+import { ExpectedError } from '../../../src-renderer/src/api'
+import { useImagesStore } from '../../../src-renderer/src/stores/images'
+import { useInstancesStore } from '../../../src-renderer/src/stores/instances'
+import { useNotificationsStore } from '../../../src-renderer/src/stores/notifications'
+import { useSessionStore } from '../../../src-renderer/src/stores/session'
+import { useWorkbenchStore } from '../../../src-renderer/src/stores/workbench'
+import { FakeApi } from '../fake-api'
+
+function instance(id: number, imageId: number, status: InstanceValue['status'] = 'accepted'): InstanceValue {
+  return {
+    id,
+    imageId,
+    rle: { size: [10, 10], counts: '0:' },
+    bbox: [0, 0, 1, 1],
+    area: 1,
+    categoryText: 'cat',
+    categoryId: 1,
+    score: null,
+    status,
+    source: 'human',
+    modelVersion: null,
+    createdAt: 't',
+    updatedAt: 't'
+  }
+}
+
+let api: FakeApi
+let store: Map<number, InstanceValue[]>
+let nextStep: HistoryStepValue
+
+beforeEach(() => {
+  setActivePinia(createPinia())
+  store = new Map([
+    [1, [instance(10, 1)]],
+    [2, [instance(20, 2)]]
+  ])
+  nextStep = { canUndo: false, canRedo: true, undoLabel: null, redoLabel: 'Draw polygon', applied: true, label: 'Draw polygon', imageId: 2 }
+  api = new FakeApi()
+    .handle('images:get', ({ id }) => ({ id, path: `${id}.jpg`, width: 10, height: 10, status: 'new', instanceCount: 1, orientation: 1, fileSize: 1, contentHash: 'h', format: 'jpeg', addedAt: 't' }))
+    .handle('images:neighbour', ({ id }) => ({ id: id > 1 ? id - 1 : null, index: id > 1 ? id - 2 : 0 }))
+    .handle('instances:list', ({ imageId }) => store.get(imageId) ?? [])
+    .handle('history:undo', () => nextStep)
+    .handle('instances:update', ({ id, status }) => ({ ...instance(id, 1), status: status ?? 'accepted' }))
+    .handle('categories:list', () => [])
+  useSessionStore().attach(api)
+})
+
+describe('useWorkbenchStore', () => {
+  test('undo of a step on another image opens that image and its instances', async () => {
+    const workbench = useWorkbenchStore()
+    await workbench.openImage(1, 0)
+    await workbench.undo()
+    expect(useImagesStore().currentId).toBe(2)
+    expect(useImagesStore().currentIndex).toBe(1)
+    expect(useInstancesStore().items.map((i) => i.id)).toEqual([20])
+    expect(useNotificationsStore().notices.at(-1)?.text).toBe('Undid: Draw polygon')
+  })
+
+  test('undo with nothing to undo says so and stays on the image', async () => {
+    nextStep = { ...nextStep, applied: false, label: null, imageId: null }
+    const workbench = useWorkbenchStore()
+    await workbench.openImage(1, 0)
+    await workbench.undo()
+    expect(useImagesStore().currentId).toBe(1)
+    expect(useNotificationsStore().notices.at(-1)?.text).toBe('Nothing to undo')
+  })
+
+  test('accept and reject act on the selected instance only', async () => {
+    const workbench = useWorkbenchStore()
+    const instances = useInstancesStore()
+    await workbench.openImage(1, 0)
+    await workbench.setStatus('rejected')
+    expect(api.requests('instances:update')).toEqual([])
+    instances.select(10)
+    await workbench.setStatus('rejected')
+    expect(api.requests('instances:update')).toEqual([{ id: 10, status: 'rejected' }])
+    expect(instances.selected?.status).toBe('rejected')
+  })
+
+  test('EXPECTED FAILURE – a refused polygon is reported with main\'s message and returns false', async () => {
+    api.handle('instances:createFromPolygon', () => {
+      throw new ExpectedError('EMPTY_MASK', 'the polygon covers no pixel of image 1 (1.jpg)', 'ExpectedError')
+    })
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {})
+    const workbench = useWorkbenchStore()
+    await workbench.openImage(1, 0)
+    await expect(workbench.savePolygon([0, 0, 0.1, 0, 0.1, 0.1], 'speck')).resolves.toBe(false)
+    expect(useNotificationsStore().notices.at(-1)).toMatchObject({
+      kind: 'error',
+      text: 'Saving the polygon: the polygon covers no pixel of image 1 (1.jpg)'
+    })
+    logged.mockRestore()
+  })
+
+  test('stepping before the first image tells the user instead of failing', async () => {
+    const workbench = useWorkbenchStore()
+    await workbench.openImage(1, 0)
+    await workbench.step('previous')
+    expect(useImagesStore().currentId).toBe(1)
+    expect(useNotificationsStore().notices.at(-1)?.text).toBe('This is the first image')
+  })
+})
