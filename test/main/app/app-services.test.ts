@@ -1,0 +1,110 @@
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import sharp from 'sharp'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { AppServices } from '../../../src-main/app/app-services'
+import { REPO_ROOT } from '../../helpers/serve-process'
+
+async function call(services: AppServices, channel: string, request: unknown): Promise<any> {
+  const envelope = await services.dispatch(channel, request)
+  if (!envelope.ok) throw new Error(`${envelope.error.code}: ${envelope.error.message}`)
+  return envelope.value
+}
+
+describe('AppServices', () => {
+  let dir: string
+  let services: AppServices | undefined
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'rose-app-'))
+  })
+  afterEach(async () => {
+    await services?.close()
+    services = undefined
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('creates the default project on first start with the bundled samples, and not again on the next start', async () => {
+    const resources = join(dir, 'resources')
+    mkdirSync(join(resources, 'samples'), { recursive: true })
+    await sharp({ create: { width: 64, height: 48, channels: 3, background: '#c03030' } }).png().toFile(join(resources, 'samples', 'red.png'))
+    await sharp({ create: { width: 32, height: 32, channels: 3, background: '#3030c0' } }).jpeg().toFile(join(resources, 'samples', 'blue.jpg'))
+    const options = { version: '1', transport: 'websocket' as const, resourcesDir: resources, defaultProjectDir: join(dir, 'data', 'projects', 'default') }
+
+    services = await AppServices.create(options)
+    const info = await call(services, 'project:current', {})
+    expect(info).toMatchObject({ path: options.defaultProjectDir, name: 'default', imageCount: 2 })
+    const list = await call(services, 'images:list', { offset: 0, limit: 10 })
+    expect(list.items.map((i: any) => [i.width, i.height, i.status])).toEqual([
+      [32, 32, 'new'],
+      [64, 48, 'new']
+    ])
+    await services.close()
+
+    services = await AppServices.create(options)
+    expect((await call(services, 'project:current', {})).imageCount).toBe(2)
+  })
+
+  it('imports every bundled sample without a failure', async () => {
+    const samples = join(REPO_ROOT, 'resources', 'samples')
+    const images = readdirSync(samples).filter((f) => /\.(jpe?g|png|webp)$/i.test(f))
+    expect(images.length).toBeGreaterThanOrEqual(6)
+    services = await AppServices.create({
+      version: '1',
+      transport: 'websocket',
+      resourcesDir: join(REPO_ROOT, 'resources'),
+      defaultProjectDir: join(dir, 'default')
+    })
+    const jobs = await call(services, 'jobs:list', {})
+    expect(jobs[0]).toMatchObject({ kind: 'import', state: 'succeeded', result: { imported: images.length, failed: [] } })
+  })
+
+  it('switches projects without a restart and keeps each project to itself', async () => {
+    services = await AppServices.create({
+      version: '1',
+      transport: 'websocket',
+      resourcesDir: join(dir, 'none'),
+      projectDir: join(dir, 'first'),
+      defaultProjectDir: join(dir, 'default')
+    })
+    services.project.store.insertImages([
+      { path: 'x.png', width: 10, height: 10, orientation: 1, fileSize: 1, contentHash: 'x', format: 'png' }
+    ])
+    const second = await call(services, 'project:open', { path: join(dir, 'second') })
+    expect(second).toMatchObject({ name: 'second', imageCount: 0 })
+    expect(existsSync(join(dir, 'second', '.rose', 'project.db'))).toBe(true)
+    const first = await call(services, 'project:open', { path: join(dir, 'first') })
+    expect(first).toMatchObject({ name: 'first', imageCount: 1 })
+  })
+
+  it('EXPECTED FAILURE – names the folder of a project that cannot be opened and keeps the current one', async () => {
+    services = await AppServices.create({
+      version: '1',
+      transport: 'websocket',
+      resourcesDir: join(dir, 'none'),
+      projectDir: join(dir, 'p'),
+      defaultProjectDir: join(dir, 'default')
+    })
+    const blocker = join(dir, 'not-a-folder')
+    await sharp({ create: { width: 1, height: 1, channels: 3, background: '#000' } }).png().toFile(blocker)
+    const envelope = await services.dispatch('project:open', { path: blocker })
+    expect(envelope).toMatchObject({ ok: false, error: { code: 'PROJECT_OPEN_FAILED' } })
+    expect(envelope.ok ? '' : envelope.error.message).toMatch(new RegExp(`^cannot open the project in ${blocker}: `))
+    expect((await call(services, 'project:current', {})).name).toBe('p')
+  })
+
+  it('EXPECTED FAILURE – reports a missing image id by number', async () => {
+    services = await AppServices.create({
+      version: '1',
+      transport: 'websocket',
+      resourcesDir: join(dir, 'none'),
+      projectDir: join(dir, 'p'),
+      defaultProjectDir: join(dir, 'default')
+    })
+    await expect(services.dispatch('instances:list', { imageId: 5 })).resolves.toEqual({
+      ok: false,
+      error: { name: 'NotFoundError', code: 'NOT_FOUND', message: 'image 5 does not exist in this project' }
+    })
+  })
+})
