@@ -22,6 +22,30 @@ export const useWorkbenchStore = defineStore('workbench', () => {
   const jobs = useJobsStore()
   const notifications = useNotificationsStore()
 
+  // Where the user was, per project, so a reload (or the next start) reopens the same image.
+  function lastImageKey(): string | null {
+    return session.project ? `rose:last-image:${session.project.path}` : null
+  }
+
+  function rememberImage(id: number): void {
+    const key = lastImageKey()
+    try {
+      if (key) localStorage.setItem(key, String(id))
+    } catch {
+      // Storage may be disabled; forgetting the position is harmless.
+    }
+  }
+
+  function rememberedImage(): number | null {
+    const key = lastImageKey()
+    try {
+      const id = key ? Number(localStorage.getItem(key)) : NaN
+      return Number.isInteger(id) && id > 0 ? id : null
+    } catch {
+      return null
+    }
+  }
+
   async function guarded<T>(what: string, work: () => Promise<T>): Promise<T | undefined> {
     try {
       return await work()
@@ -35,16 +59,24 @@ export const useWorkbenchStore = defineStore('workbench', () => {
   async function loadAll(): Promise<void> {
     await guarded('Loading the project', async () => {
       await Promise.all([session.refreshProject(), images.refresh(), categories.load(), history.load(), jobs.load()])
-      if (images.currentId === null && (images.total ?? 0) > 0) await openIndex(0)
-      else if (images.currentId !== null) await instances.load(images.currentId)
+      if (images.currentId !== null) return instances.load(images.currentId)
+      if ((images.total ?? 0) === 0) return
+      const remembered = rememberedImage()
+      const reopened = remembered !== null && (await openImage(remembered, undefined, { quiet: true }))
+      if (!reopened) await openIndex(0)
     })
   }
 
-  /** Opens an image and loads its instances. */
-  async function openImage(id: number, index?: number): Promise<void> {
-    await guarded('Opening the image', async () => {
+  /** Opens an image and loads its instances; false when it failed (reported unless `quiet`). */
+  async function openImage(id: number, index?: number, options: { quiet?: boolean } = {}): Promise<boolean> {
+    try {
       await Promise.all([images.open(id, index), instances.load(id)])
-    })
+      rememberImage(id)
+      return true
+    } catch (error) {
+      if (!options.quiet) notifications.reportError('Opening the image', error)
+      return false
+    }
   }
 
   /** Opens the image at a list index. */
@@ -54,13 +86,22 @@ export const useWorkbenchStore = defineStore('workbench', () => {
     if (row) await openImage(row.id, index)
   }
 
-  /** Goes to the previous or next image (A / D). */
+  let stepping = false
+
+  /** Goes to the previous or next image (A / D); presses while a step is under way are dropped, not queued. */
   async function step(direction: 'previous' | 'next'): Promise<void> {
+    if (stepping) return
+    stepping = true
     await guarded('Changing image', async () => {
       const before = images.currentId
       const moved = await images.step(direction)
       if (!moved) notifications.push('info', direction === 'next' ? 'This is the last image' : 'This is the first image')
-      else if (images.currentId !== null && images.currentId !== before) await instances.load(images.currentId)
+      else if (images.currentId !== null && images.currentId !== before) {
+        rememberImage(images.currentId)
+        await instances.load(images.currentId)
+      }
+    }).finally(() => {
+      stepping = false
     })
   }
 
