@@ -66,18 +66,28 @@ async function waitForStatuses(expected: string[]): Promise<void> {
   await expect.poll(instanceStatuses, { timeout: 15_000 }).toEqual(expected)
 }
 
+/** The parts of a canvas element read in the page (this file is type-checked without the DOM library). */
+interface PageCanvas {
+  readonly width: number
+  getBoundingClientRect(): { left: number; top: number; width: number }
+  getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } }
+}
+
 /** The scene canvas pixel (RGBA) at a point of the page, read in the page itself. */
 async function scenePixel(x: number, y: number): Promise<number[]> {
-  return page.evaluate(
-    ([px, py]) => {
-      const el = document.querySelector('[data-testid=canvas] canvas') as HTMLCanvasElement
-      const rect = el.getBoundingClientRect()
-      const scale = el.width / rect.width
-      const data = el.getContext('2d')!.getImageData(Math.round((px! - rect.left) * scale), Math.round((py! - rect.top) * scale), 1, 1).data
-      return [...data]
-    },
-    [x, y]
-  )
+  return page
+    .locator('[data-testid=canvas] canvas')
+    .first()
+    .evaluate(
+      (element, [px, py]) => {
+        const el = element as unknown as PageCanvas
+        const rect = el.getBoundingClientRect()
+        const scale = el.width / rect.width
+        const { data } = el.getContext('2d').getImageData(Math.round((px! - rect.left) * scale), Math.round((py! - rect.top) * scale), 1, 1)
+        return Array.from(data)
+      },
+      [x, y]
+    )
 }
 
 describe('annotation screen (serve mode, Chromium)', () => {
