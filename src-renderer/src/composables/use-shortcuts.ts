@@ -86,8 +86,14 @@ export function useShortcuts(canvas: CanvasHandle): void {
 
   function onKeyDown(e: KeyboardEvent): void {
     if (e.defaultPrevented || isTextEntry(e.target)) return
-    // Dialogs own the keyboard while open (they close themselves on Esc).
-    if (view.overlay.kind !== 'none') return
+    // Dialogs own the keyboard while open; Esc that no dialog field handled still closes them.
+    if (view.overlay.kind !== 'none') {
+      if (e.key === 'Escape') {
+        e.preventDefault()
+        view.closeOverlay()
+      }
+      return
+    }
     if (canvas.value?.keyDown(keyInput(e))) {
       e.preventDefault()
       return
