@@ -92,25 +92,6 @@ export const useImagesStore = defineStore('images', () => {
     return previous.id === null ? previous.index : previous.index + 1
   }
 
-  /** Opens the image at a list index. */
-  async function openIndex(index: number): Promise<void> {
-    await ensureRange(index, index)
-    const row = rowAt(index)
-    if (row) await open(row.id, index)
-  }
-
-  /** Opens the previous or next image; false when there is none in that direction. */
-  async function step(direction: 'previous' | 'next'): Promise<boolean> {
-    if (currentId.value === null) {
-      if ((total.value ?? 0) > 0) await openIndex(0)
-      return (total.value ?? 0) > 0
-    }
-    const result = await session.requireApi().invoke('images:neighbour', { id: currentId.value, direction })
-    if (result.id === null) return false
-    await open(result.id, result.index)
-    return true
-  }
-
   /** Forgets the open image (after a project switch). */
   function close(): void {
     openSeq += 1
@@ -119,5 +100,5 @@ export const useImagesStore = defineStore('images', () => {
     current.value = null
   }
 
-  return { total, pages, revision, currentId, currentIndex, current, rowAt, ensureRange, refresh, open, openIndex, step, close }
+  return { total, pages, revision, currentId, currentIndex, current, rowAt, ensureRange, refresh, open, close }
 })

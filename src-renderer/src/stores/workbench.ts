@@ -86,23 +86,42 @@ export const useWorkbenchStore = defineStore('workbench', () => {
     if (row) await openImage(row.id, index)
   }
 
+  let pendingSteps = 0
   let stepping = false
 
-  /** Goes to the previous or next image (A / D); presses while a step is under way are dropped, not queued. */
+  /**
+   * Goes to the previous or next image (A / D). Presses that arrive while an image is loading add up
+   * and are applied as one jump, so quick taps are never lost and a held key skims without a backlog.
+   */
   async function step(direction: 'previous' | 'next'): Promise<void> {
+    pendingSteps += direction === 'next' ? 1 : -1
     if (stepping) return
     stepping = true
-    await guarded('Changing image', async () => {
-      const before = images.currentId
-      const moved = await images.step(direction)
-      if (!moved) notifications.push('info', direction === 'next' ? 'This is the last image' : 'This is the first image')
-      else if (images.currentId !== null && images.currentId !== before) {
-        rememberImage(images.currentId)
-        await instances.load(images.currentId)
+    try {
+      while (pendingSteps !== 0) {
+        const delta = pendingSteps
+        pendingSteps = 0
+        await guarded('Changing image', () => moveBy(delta))
       }
-    }).finally(() => {
+    } finally {
       stepping = false
-    })
+    }
+  }
+
+  async function moveBy(delta: number): Promise<void> {
+    const total = images.total ?? 0
+    if (total === 0) return
+    const from = images.currentIndex
+    if (from === null) {
+      await openIndex(0)
+      return
+    }
+    const target = Math.min(total - 1, Math.max(0, from + delta))
+    if (target === from) {
+      notifications.push('info', delta > 0 ? 'This is the last image' : 'This is the first image')
+      return
+    }
+    await openIndex(target)
   }
 
   async function applyHistory(step: HistoryStepValue, verb: 'Undid' | 'Redid'): Promise<void> {

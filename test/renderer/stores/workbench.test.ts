@@ -46,6 +46,17 @@ beforeEach(() => {
     .handle('history:undo', () => nextStep)
     .handle('instances:update', ({ id, status }) => ({ ...instance(id, 1), status: status ?? 'accepted' }))
     .handle('categories:list', () => [])
+    .handle('images:list', ({ offset, limit }) => ({
+      total: 50,
+      items: Array.from({ length: Math.min(limit, 50 - offset) }, (_, i) => ({
+        id: offset + i + 1,
+        path: `${offset + i + 1}.jpg`,
+        width: 10,
+        height: 10,
+        status: 'new' as const,
+        instanceCount: 0
+      }))
+    }))
   useSessionStore().attach(api)
 })
 
@@ -96,8 +107,21 @@ describe('useWorkbenchStore', () => {
     logged.mockRestore()
   })
 
+  test('quick presses of D while an image loads add up to one jump, none is lost', async () => {
+    const workbench = useWorkbenchStore()
+    const images = useImagesStore()
+    await images.refresh()
+    await workbench.openImage(1, 0)
+    api.calls.length = 0
+    await Promise.all([workbench.step('next'), workbench.step('next'), workbench.step('next'), workbench.step('previous')])
+    expect([images.currentId, images.currentIndex]).toEqual([3, 2])
+    // The first press opened image 2; the other three arrived meanwhile and became one jump of +1.
+    expect(api.requests('images:get')).toEqual([{ id: 2 }, { id: 3 }])
+  })
+
   test('stepping before the first image tells the user instead of failing', async () => {
     const workbench = useWorkbenchStore()
+    await useImagesStore().refresh()
     await workbench.openImage(1, 0)
     await workbench.step('previous')
     expect(useImagesStore().currentId).toBe(1)
