@@ -11,6 +11,8 @@ import { useWorkbenchStore } from '../stores/workbench'
 
 // Bursts of change events (an import, a run of edits) become one reload per this many milliseconds.
 const COALESCE_MS = 150
+// While an import runs, the list grows this often (main announces the new images only at the end).
+const IMPORT_LIST_REFRESH_MS = 1500
 
 /** Runs `work` at most once per window, after the last call in it; never two runs at once. */
 export function coalesce(work: () => Promise<void>, ms = COALESCE_MS): { (): void; cancel(): void } {
@@ -54,16 +56,21 @@ export function useRoseEvents(api: RoseApi): void {
   const notifications = useNotificationsStore()
   const workbench = useWorkbenchStore()
 
-  const reloadImages = coalesce(async () => {
+  async function refreshImages(): Promise<void> {
     await images.refresh()
     if (images.currentId === null && (images.total ?? 0) > 0) await workbench.openIndex(0)
-  })
+  }
+  const reloadImages = coalesce(refreshImages)
+  const reloadImagesWhileImporting = coalesce(refreshImages, IMPORT_LIST_REFRESH_MS)
   const reloadInstances = coalesce(async () => {
     await Promise.all([instances.reload(), categories.load()])
   })
 
   const offs = [
-    api.on('job:progress', (p) => jobs.onProgress(p)),
+    api.on('job:progress', (p) => {
+      jobs.onProgress(p)
+      if (p.kind === 'import') reloadImagesWhileImporting()
+    }),
     api.on('job:done', (info) => {
       jobs.onDone(info)
       const report = importReportOf(info)
@@ -90,6 +97,7 @@ export function useRoseEvents(api: RoseApi): void {
   onScopeDispose(() => {
     for (const off of offs) off()
     reloadImages.cancel()
+    reloadImagesWhileImporting.cancel()
     reloadInstances.cancel()
     stopEpoch()
   })
