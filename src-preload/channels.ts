@@ -23,7 +23,10 @@ export const CHANNEL_NAMES = [
   'history:redo',
   'jobs:list',
   'jobs:cancel',
-  'dialog:pickPaths'
+  'dialog:pickPaths',
+  'export:preview',
+  'export:start',
+  'annotations:import'
 ] as const satisfies readonly Channel[]
 
 /** Every event name, as listed in the contract. */

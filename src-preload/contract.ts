@@ -135,6 +135,148 @@ export const JobInfo = z.object({
   updatedAt: z.string()
 })
 
+// ---- Interop (COCO, labelme, YOLO-seg, PNG masks): export options and reports, annotation import ----
+
+const exportStatus = z.enum(['accepted', 'proposed'])
+const exportCommon = {
+  /** Which instances go out: accepted only (default), or accepted and proposed. */
+  statuses: z.array(exportStatus).min(1).default(['accepted']),
+  /** Only images marked done; otherwise images with an exported instance, plus done images (verified empty). */
+  onlyDoneImages: z.boolean().default(false),
+  /** Train/val split by image, stable for a seed: the same image lands on the same side in every export. */
+  split: z
+    .object({ valFraction: z.number().gt(0).lt(1), seed: z.number().int() })
+    .strict()
+    .nullable()
+    .default(null),
+  /** Folder that exported image paths are relative to; relative paths resolve against the project; null: the project folder. */
+  imageRoot: z.string().min(1).nullable().default(null),
+  /** Copy images into the export with EXIF orientation baked into the pixels. */
+  copyImages: z.boolean().default(false)
+}
+const polygonOptions = {
+  /** Douglas–Peucker tolerance in pixels; 0 keeps the pixel outline exactly. */
+  polygonTolerance: z.number().min(0).max(100).default(0),
+  /** Holes cut into the outline with a zero-width cut (rasterises exactly), or dropped (counted in the report). */
+  polygonHoles: z.enum(['subtract', 'drop']).default('subtract')
+}
+
+/** What to export and how; one variant per format. */
+export const ExportOptions = z.discriminatedUnion('format', [
+  z
+    .object({
+      format: z.literal('coco'),
+      ...exportCommon,
+      segmentation: z.enum(['rle', 'polygon']).default('rle'),
+      ...polygonOptions,
+      /** Also write a COCO results file (proposed instances with scores) per annotation file. */
+      resultsFile: z.boolean().default(false)
+    })
+    .strict(),
+  z.object({ format: z.literal('labelme'), ...exportCommon, ...polygonOptions }).strict(),
+  z.object({ format: z.literal('yolo-seg'), ...exportCommon, ...polygonOptions }).strict(),
+  z
+    .object({
+      format: z.literal('masks'),
+      ...exportCommon,
+      /** One palette PNG per image: pixel value = class index (0 background). */
+      semantic: z.boolean().default(true),
+      /** One 16-bit PNG per image: pixel value = instance number, with a JSON list of the instances. */
+      instance: z.boolean().default(true)
+    })
+    .strict()
+])
+
+const splitCounts = z.object({ images: z.number().int(), instances: z.number().int() })
+
+/** Counts an export would produce, for the export dialog. */
+export const ExportPreview = z.object({
+  images: z.number().int(),
+  instances: z.number().int(),
+  categories: z.number().int(),
+  byStatus: z.object({ accepted: z.number().int(), proposed: z.number().int() }),
+  /** Instances whose mask has holes (matters for polygon formats). */
+  instancesWithHoles: z.number().int(),
+  /** Instances made of several separate parts. */
+  instancesWithSeveralParts: z.number().int(),
+  /** Images whose file has an EXIF orientation other than 1 (copy images for loaders that ignore EXIF). */
+  imagesWithExifRotation: z.number().int(),
+  /** Images lying outside the image root (their paths start with ../). */
+  imagesOutsideRoot: z.number().int(),
+  split: z.object({ train: splitCounts, val: splitCounts }).nullable(),
+  warnings: z.array(z.string())
+})
+
+/** What a finished export wrote (the result of an `export` job). */
+export const ExportReport = z.object({
+  format: z.enum(['coco', 'labelme', 'yolo-seg', 'masks']),
+  destination: z.string(),
+  /** Annotation files written, relative to the destination (copied images are not listed). */
+  files: z.array(z.string()),
+  images: z.number().int(),
+  instances: z.number().int(),
+  categories: z.number().int(),
+  copiedImages: z.number().int(),
+  /** Items left out (an unreadable image to copy, an empty mask, a mask of the wrong size, no category). */
+  skipped: z.array(ItemProblem),
+  warnings: z.array(z.string()),
+  /** For polygon formats: how faithful the polygons are to the masks. */
+  polygons: z
+    .object({
+      instancesWithHoles: z.number().int(),
+      holesDropped: z.number().int(),
+      /** Instances whose polygons do not rasterise back to exactly their mask (simplification, dropped holes). */
+      inexact: z.number().int(),
+      minIou: z.number().nullable(),
+      meanIou: z.number().nullable()
+    })
+    .nullable(),
+  elapsedSeconds: z.number()
+})
+
+/** Annotation file formats the import reads. */
+export const AnnotationFormat = z.enum(['coco', 'labelme', 'yolo-seg'])
+
+/** An annotation import: what to read and how to place it on the project's images. */
+export const AnnotationImportRequest = z
+  .object({
+    format: AnnotationFormat,
+    /** COCO: the JSON file. labelme: a folder (searched recursively) or one file. YOLO-seg: the dataset folder or its data.yaml. */
+    path: z.string().min(1),
+    /** Folder the file's image paths are relative to; null: the annotation file's folder. */
+    imageRoot: z.string().min(1).nullable().default(null),
+    /** Frame of the coordinates for EXIF-rotated images: decided by comparing sizes (auto), or forced. */
+    frame: z.enum(['auto', 'oriented', 'stored']).default('auto'),
+    /** COCO crowd regions (iscrowd 1): skipped (the store has no crowd flag), or imported as ordinary instances. */
+    crowd: z.enum(['skip', 'import']).default('skip'),
+    /** Read and check everything, report what would be imported, change nothing. */
+    dryRun: z.boolean().default(false)
+  })
+  .strict()
+
+/** What an annotation import did (the result of an `annotations-import` job). */
+export const AnnotationImportReport = z.object({
+  format: AnnotationFormat,
+  path: z.string(),
+  dryRun: z.boolean(),
+  /** Annotated images of the file that were found in the project. */
+  imagesMatched: z.number().int(),
+  imagesUnmatched: z.number().int(),
+  instancesImported: z.number().int(),
+  /** Instances already in the project with the same mask and category (a re-import). */
+  instancesDuplicate: z.number().int(),
+  crowdSkipped: z.number().int(),
+  categoriesCreated: z.array(z.string()),
+  /** File names that landed on an existing category under another spelling or as a synonym. */
+  categoriesMerged: z.array(z.object({ from: z.string(), to: z.string() })),
+  /** Images whose annotations were in the stored (un-rotated) frame and were turned into the oriented frame. */
+  imagesConvertedFromStoredFrame: z.number().int(),
+  /** Every problem, up to 1000; `problemCount` counts them all. */
+  problems: z.array(ItemProblem),
+  problemCount: z.number().int(),
+  elapsedSeconds: z.number()
+})
+
 const empty = z.object({}).strict()
 const polygonRing = z
   .array(z.number().finite())
@@ -201,7 +343,13 @@ export const channels = {
   'dialog:pickPaths': {
     request: z.object({ kind: z.enum(['files', 'folder']) }).strict(),
     response: z.object({ paths: z.array(z.string()) })
-  }
+  },
+  'export:preview': { request: z.object({ options: ExportOptions }).strict(), response: ExportPreview },
+  'export:start': {
+    request: z.object({ options: ExportOptions, destination: z.string().min(1) }).strict(),
+    response: z.object({ jobId: id })
+  },
+  'annotations:import': { request: AnnotationImportRequest, response: z.object({ jobId: id }) }
 } as const
 
 /** Every event main pushes to the renderer, with its payload schema. */
@@ -247,6 +395,11 @@ export type JobProgressValue = z.output<typeof JobProgress>
 export type JobInfoValue = z.output<typeof JobInfo>
 export type ImportReportValue = z.output<typeof ImportReport>
 export type ItemProblemValue = z.output<typeof ItemProblem>
+export type ExportOptionsValue = z.output<typeof ExportOptions>
+export type ExportPreviewValue = z.output<typeof ExportPreview>
+export type ExportReportValue = z.output<typeof ExportReport>
+export type AnnotationImportRequestValue = z.output<typeof AnnotationImportRequest>
+export type AnnotationImportReportValue = z.output<typeof AnnotationImportReport>
 
 /** Messages on the serve-mode WebSocket (`/api/ws?token=…`): calls go up, results and events come down. */
 export type WireMessage =
