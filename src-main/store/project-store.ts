@@ -19,6 +19,7 @@ import type {
 import { NotFoundError } from '../common/errors'
 import { openDatabase, type Database } from './database'
 import { categoryColor } from './colors'
+import { ProjectSnapshot } from './project-snapshot'
 
 /** Folder inside a project that holds the database and caches. */
 export const PROJECT_DATA_DIR = '.rose'
@@ -45,6 +46,29 @@ export interface NewInstance {
   readonly status: InstanceStatusValue
   readonly source: InstanceSourceValue
   readonly modelVersion?: string | null
+}
+
+/** An image as annotation import matches it: where it lives and the frame its masks are in. */
+export interface ImageRef {
+  readonly id: number
+  readonly path: string
+  /** Width of the oriented frame. */
+  readonly width: number
+  /** Height of the oriented frame. */
+  readonly height: number
+  readonly orientation: number
+}
+
+/** A project category a name resolved to, and how it was found. */
+export interface ResolvedCategory {
+  readonly id: number
+  readonly name: string
+  readonly via: 'name' | 'synonym' | 'created'
+}
+
+/** An imported instance: its category already resolved to a project category. */
+export interface ImportedInstance extends NewInstance {
+  readonly categoryId: number
 }
 
 /** Fields of an instance a user edit may change. */
@@ -382,6 +406,101 @@ export class ProjectStore {
     return this.db.prepare(`SELECT ${INSTANCE_COLUMNS.join(', ')} FROM instances WHERE id = ?`).get(id) as unknown as
       | InstanceRow
       | undefined
+  }
+
+  // ---- interop: snapshot reads for export, bulk writes for annotation import ----
+
+  /** A consistent read-only view of the project for a long read such as an export; the caller closes it. */
+  openSnapshot(): ProjectSnapshot {
+    return new ProjectSnapshot(join(this.root, PROJECT_DATA_DIR, 'project.db'))
+  }
+
+  /** Every image's id, path, oriented size and orientation, for matching annotation files to images. */
+  imageRefs(): ImageRef[] {
+    return this.db.prepare('SELECT id, path, width, height, orientation FROM images ORDER BY id').all() as unknown as ImageRef[]
+  }
+
+  /**
+   * The project category for each name: the category of that name (case-insensitive), else the category
+   * listing it as a synonym. With `create`, the names found neither way become new categories, with the
+   * supercategory given; all in one transaction. Keys of the answer are the names as given.
+   */
+  resolveCategories(
+    entries: readonly { readonly name: string; readonly supercategory?: string | null }[],
+    create: boolean
+  ): Map<string, ResolvedCategory | undefined> {
+    return this.database.transaction(() => {
+      const rows = this.db.prepare('SELECT id, name, synonyms FROM categories').all() as unknown as {
+        id: number
+        name: string
+        synonyms: string
+      }[]
+      const byName = new Map(rows.map((r) => [r.name.toLowerCase(), r]))
+      const bySynonym = new Map<string, { id: number; name: string }>()
+      for (const row of rows) {
+        for (const synonym of JSON.parse(row.synonyms) as string[]) {
+          const key = synonym.toLowerCase()
+          if (!bySynonym.has(key)) bySynonym.set(key, row)
+        }
+      }
+      const insert = this.db.prepare('INSERT INTO categories (name, color, supercategory, created_at) VALUES (?, ?, ?, ?)')
+      const out = new Map<string, ResolvedCategory | undefined>()
+      for (const { name, supercategory } of entries) {
+        if (out.has(name)) continue
+        const key = name.toLowerCase()
+        const named = byName.get(key)
+        const synonym = named ? undefined : bySynonym.get(key)
+        if (named) out.set(name, { id: named.id, name: named.name, via: 'name' })
+        else if (synonym) out.set(name, { id: synonym.id, name: synonym.name, via: 'synonym' })
+        else if (!create) out.set(name, undefined)
+        else {
+          const id = Number(insert.run(name, categoryColor(name), supercategory ?? null, now()).lastInsertRowid)
+          byName.set(key, { id, name, synonyms: '[]' })
+          out.set(name, { id, name, via: 'created' })
+        }
+      }
+      return out
+    })
+  }
+
+  /**
+   * Inserts imported instances in one transaction, outside the undo history (an import is a job, not an
+   * edit). An instance whose image already has one with the same mask and category is skipped, so running
+   * an import again adds nothing. With `write` false (a dry run) it only counts what it would insert.
+   */
+  insertImportedInstances(rows: readonly ImportedInstance[], write = true): { inserted: number; duplicates: number } {
+    return this.database.transaction(() => {
+      const existing = this.db.prepare('SELECT category_id AS c, rle_counts AS k FROM instances WHERE image_id = ?')
+      const insert = this.db.prepare(
+        `INSERT INTO instances (image_id, rle_counts, rle_height, rle_width, bbox_x, bbox_y, bbox_w, bbox_h, area,
+           category_text, category_id, score, status, source, model_version, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+      )
+      const seen = new Map<number, Set<string>>()
+      const at = now()
+      let inserted = 0
+      let duplicates = 0
+      for (const r of rows) {
+        let keys = seen.get(r.imageId)
+        if (keys === undefined) {
+          const present = existing.all(r.imageId) as unknown as { c: number | null; k: string }[]
+          keys = new Set(present.map((p) => `${p.c}:${p.k}`))
+          seen.set(r.imageId, keys)
+        }
+        const key = `${r.categoryId}:${r.rle.counts}`
+        if (keys.has(key)) {
+          duplicates++
+          continue
+        }
+        keys.add(key)
+        if (write) insert.run(
+          r.imageId, r.rle.counts, r.rle.size[0], r.rle.size[1], ...r.bbox, r.area, r.categoryText, r.categoryId,
+          r.score ?? null, r.status, r.source, r.modelVersion ?? null, at, at
+        )
+        inserted++
+      }
+      return { inserted, duplicates }
+    })
   }
 
   // ---- jobs ----
