@@ -4,6 +4,7 @@ import type { FileKind, ProjectInfoValue } from '../../src-preload/contract'
 import { ExpectedError } from '../common/errors'
 import type { Disposable } from '../common/lifecycle'
 import { createDispatcher, type Dispatcher, type Handlers } from '../ipc/dispatch'
+import { interopHandlers } from '../interop/handlers'
 import { AppEvents } from './app-events'
 import { ProjectSession, type ServedFile } from './project-session'
 
@@ -106,7 +107,8 @@ export class AppServices implements Disposable {
           throw new ExpectedError('UNSUPPORTED', 'no native file picker in serve mode: type a path on the server instead')
         }
         return { paths: await this.options.pickPaths(kind) }
-      }
+      },
+      ...interopHandlers(s, this.events)
     }
   }
 
