@@ -15,14 +15,28 @@ export interface LabelledBox {
 const STATUS_GLYPH: Readonly<Record<InstanceStatusValue, string>> = { accepted: '✓', proposed: '?', rejected: '✕' }
 const FONT = '600 11px Inter, "Segoe UI", system-ui, sans-serif'
 const CHIP_H = 16
-// Objects smaller than this on screen get no label unless hovered or selected: labels would hide them.
+// Objects narrower than this on screen get no label unless hovered or selected: labels would hide them.
 const MIN_LABELLED_PX = 10
 
 function screenBox(b: LabelledBox, t: ViewTransform): { x: number; y: number; w: number; h: number } {
   return { x: b.bbox[0] * t.zoom + t.x, y: b.bbox[1] * t.zoom + t.y, w: b.bbox[2] * t.zoom, h: b.bbox[3] * t.zoom }
 }
 
-/** Draws a category chip at the top-left of each instance, emphasised ones last so they stay readable. */
+interface Chip {
+  readonly x: number
+  readonly y: number
+  readonly w: number
+}
+
+function overlaps(a: Chip, b: Chip): boolean {
+  return a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + CHIP_H && b.y < a.y + CHIP_H
+}
+
+/**
+ * Draws a category chip at the top-left of each instance. Hovered and selected instances are placed
+ * first, then the others largest first; a chip that would cover another, or that is much wider than
+ * its object, is left out, so a crowded image shows readable labels instead of a wall of them.
+ */
 export function drawInstanceLabels(
   g: CanvasRenderingContext2D,
   boxes: readonly LabelledBox[],
@@ -32,23 +46,31 @@ export function drawInstanceLabels(
   g.save()
   g.font = FONT
   g.textBaseline = 'middle'
-  const ordered = [...boxes.filter((b) => b.emphasis === 'none'), ...boxes.filter((b) => b.emphasis !== 'none')]
-  for (const b of ordered) {
+  const emphasised = boxes.filter((b) => b.emphasis !== 'none')
+  const others = boxes.filter((b) => b.emphasis === 'none').sort((a, b) => b.bbox[2] * b.bbox[3] - a.bbox[2] * a.bbox[3])
+  const placed: { box: LabelledBox; chip: Chip; text: string }[] = []
+  for (const b of [...emphasised, ...others]) {
     const s = screenBox(b, t)
     if (s.x > view.width || s.y > view.height || s.x + s.w < 0 || s.y + s.h < 0) continue
-    if (b.emphasis === 'none' && s.w < MIN_LABELLED_PX && s.h < MIN_LABELLED_PX) continue
     const text = `${STATUS_GLYPH[b.status]} ${b.label}`
     const w = Math.ceil(g.measureText(text).width) + 10
+    if (b.emphasis === 'none' && (s.w < MIN_LABELLED_PX || s.w * 2 < w)) continue
     // Above the box when there is room, else just inside its top edge; always inside the view.
     const x = Math.min(Math.max(0, s.x), Math.max(0, view.width - w))
     const y = Math.min(Math.max(0, s.y - CHIP_H - 1 >= 0 ? s.y - CHIP_H - 1 : s.y + 1), Math.max(0, view.height - CHIP_H))
+    const chip = { x, y, w }
+    if (b.emphasis === 'none' && placed.some((p) => overlaps(p.chip, chip))) continue
+    placed.push({ box: b, chip, text })
+  }
+  // Paint in reverse so the emphasised chips, placed first, end up on top.
+  for (const { box: b, chip, text } of placed.reverse()) {
     g.globalAlpha = b.status === 'rejected' && b.emphasis === 'none' ? 0.55 : 1
     g.fillStyle = b.emphasis === 'selected' ? '#ffffff' : b.color
     g.beginPath()
-    g.roundRect(x, y, w, CHIP_H, 3)
+    g.roundRect(chip.x, chip.y, chip.w, CHIP_H, 3)
     g.fill()
     g.fillStyle = b.emphasis === 'selected' ? '#111418' : readableTextOn(b.color)
-    g.fillText(text, x + 5, y + CHIP_H / 2 + 0.5)
+    g.fillText(text, chip.x + 5, chip.y + CHIP_H / 2 + 0.5)
   }
   g.restore()
 }
