@@ -1,16 +1,11 @@
+import { FILE_SCHEME } from '../../../src-preload/channels'
+import type { RoseBridge } from '../../../src-preload/bridge'
 import type { Channel, Envelope, EventName, EventOf, FileKind, RequestOf, ResponseOf } from '../../../src-preload/contract'
 import { TransportError, unwrapEnvelope } from './errors'
 import type { ConnectionState, RoseApi } from './rose-api'
 
-/** What the sandboxed preload puts on `window.rose` (see src-preload). */
-export interface PreloadBridge {
-  invoke(channel: string, request: unknown): Promise<Envelope<unknown>>
-  on(event: string, listener: (payload: unknown) => void): () => void
-}
-
-// Registered by the Electron shell for files main serves; mirrors FILE_SCHEME in the contract, which
-// cannot be imported as a value here without bundling the schema library.
-const FILE_SCHEME: 'rose-file' = 'rose-file'
+/** What the sandboxed preload puts on `window.rose` (src-preload/bridge.ts). */
+export type PreloadBridge = RoseBridge
 
 /** RoseApi over Electron IPC, through the preload bridge. */
 export class IpcRoseApi implements RoseApi {
