@@ -11,3 +11,8 @@ export function formatDuration(seconds: number): string {
 export function formatRate(perSecond: number): string {
   return `${perSecond >= 10 ? Math.round(perSecond) : perSecond.toFixed(1)}/s`
 }
+
+/** The file name at the end of a project path (either separator). */
+export function baseName(path: string): string {
+  return path.split(/[\\/]/).pop() ?? path
+}

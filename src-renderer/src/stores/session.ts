@@ -20,10 +20,7 @@ export const useSessionStore = defineStore('session', () => {
     connection.value = client.connection
     detach = client.onConnectionChange((state) => {
       connection.value = state
-      if (state.kind === 'open') {
-        epoch.value += 1
-        void refreshProject()
-      }
+      if (state.kind === 'open') epoch.value += 1
     })
     if (client.connection.kind === 'open') epoch.value += 1
   }

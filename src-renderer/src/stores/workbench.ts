@@ -1,5 +1,5 @@
 import { defineStore } from 'pinia'
-import type { HistoryStepValue, InstanceStatusValue } from '../../../src-preload/contract'
+import type { HistoryStepValue, ImageStatusValue, InstanceStatusValue } from '../../../src-preload/contract'
 import { useCategoriesStore } from './categories'
 import { useHistoryStore } from './history'
 import { useImagesStore } from './images'
@@ -145,6 +145,16 @@ export const useWorkbenchStore = defineStore('workbench', () => {
     await guarded('Redo', async () => applyHistory(await history.redo(), 'Redid'))
   }
 
+  /** Sets the review status of the open image. */
+  async function setImageStatus(status: ImageStatusValue): Promise<void> {
+    const image = images.current
+    if (!image || image.status === status) return
+    await guarded('Setting the image status', async () => {
+      await session.requireApi().invoke('images:setStatus', { id: image.id, status })
+      await images.refresh()
+    })
+  }
+
   /** Sets the review status of an instance (default: the selected one). */
   async function setStatus(status: InstanceStatusValue, id = instances.selectedId): Promise<void> {
     if (id === null) return
@@ -179,5 +189,5 @@ export const useWorkbenchStore = defineStore('workbench', () => {
     return done ?? false
   }
 
-  return { loadAll, openImage, openIndex, step, undo, redo, setStatus, remove, rename, savePolygon }
+  return { loadAll, openImage, openIndex, step, undo, redo, setImageStatus, setStatus, remove, rename, savePolygon }
 })
