@@ -11,7 +11,8 @@ export default defineConfig({
       rollupOptions: {
         input: {
           index: resolve(__dirname, 'src-main/index.ts'),
-          serve: resolve(__dirname, 'src-main/serve.ts')
+          serve: resolve(__dirname, 'src-main/serve.ts'),
+          'engine-host': resolve(__dirname, 'src-main/engine/host/engine-host-main.ts')
         }
       }
     }
