@@ -172,7 +172,10 @@ export class EngineHost implements Disposable {
             failed++
             console.warn(`[engine-host] prefetch failed: ${errorMessage(error)}`)
           }
-        ).finally(() => this.port.postMessage({ type: 'progress', id, progress: { done: done + failed, total: images.length } }))
+        ).finally(() => {
+          // id < 0: prefetch queued by `prepare` on its own, with nobody listening.
+          if (id >= 0) this.port.postMessage({ type: 'progress', id, progress: { done: done + failed, total: images.length } })
+        })
       )
     ).then(() => ({ prepared: done, failed }))
     return { result, cancel: () => controller.abort() }

@@ -248,7 +248,9 @@ export class EngineSupervisor implements Disposable {
           this.expectedExits.add(child)
           child.kill()
           this.setState('failed')
-          reject(new EngineUnavailableError(`The engine host speaks protocol ${message.protocol}, main speaks ${PROTOCOL_VERSION}`))
+          const error = (): Error => new EngineUnavailableError(`The engine host speaks protocol ${message.protocol}, main speaks ${PROTOCOL_VERSION}`)
+          this.failAll(error)
+          reject(error())
           return
         }
         resolve()

@@ -68,10 +68,14 @@ describe('engine host process', () => {
 
   it('lets an interactive request overtake queued batch work between items', async () => {
     const order: string[] = []
+    let running!: () => void
+    const firstRunning = new Promise<void>((resolve) => (running = resolve))
     const call = (label: string, priority: 'batch' | 'interactive') =>
-      supervisor.call('debug.work', { ms: 150, label, priority }).then((r) => order.push(r.label))
+      supervisor
+        .call('debug.work', { ms: 150, steps: 3, label, priority }, { onProgress: () => label === 'image 1' && running() })
+        .then((r) => order.push(r.label))
     const batch = [call('image 1', 'batch'), call('image 2', 'batch'), call('image 3', 'batch')]
-    await new Promise((resolve) => setTimeout(resolve, 60)) // image 1 is running
+    await firstRunning
     await Promise.all([...batch, call('box', 'interactive')])
     expect(order).toEqual(['image 1', 'box', 'image 2', 'image 3'])
   })

@@ -131,7 +131,10 @@ describe('engine supervisor on misbehaving hosts', () => {
 
   it('EXPECTED FAILURE – refuses a host that speaks another protocol version', async () => {
     const supervisor = new EngineSupervisor({ launcher: forkHostLauncher({ entry: fixture('old-protocol-host.mjs') }) })
+    // A call that starts the host fails too, instead of waiting for a host that will never serve.
+    const call = supervisor.call('engine.status', {})
     await expect(supervisor.start()).rejects.toThrow('The engine host speaks protocol 0, main speaks 1')
+    await expect(call).rejects.toThrow('The engine host speaks protocol 0, main speaks 1')
     expect(supervisor.state).toBe('failed')
     await supervisor.dispose()
   })
