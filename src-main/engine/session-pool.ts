@@ -142,8 +142,10 @@ export class SessionPool {
     if (!existsSync(file)) throw new Error(`${graph}: model file not found: ${file}`)
     const cuda = await this.cudaStatus()
     // `cuda` forces an attempt even when the probes see no CUDA: probes can be wrong (odd driver
-    // layouts), and the library's error is then the most useful thing to show.
-    const tryCuda = this.setting === 'cuda' || (this.setting === 'auto' && cuda.state === 'available')
+    // layouts), and the library's error is then the most useful thing to show. Once a CUDA session
+    // has failed to load, the other graphs do not try again.
+    const failedBefore = cuda.state === 'unavailable' && cuda.kind === 'load-failed'
+    const tryCuda = !failedBefore && (this.setting === 'cuda' || (this.setting === 'auto' && cuda.state === 'available'))
     if (tryCuda) {
       try {
         return await OrtGraphSession.create(graph, file, 'cuda', this.threads)

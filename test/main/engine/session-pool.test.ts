@@ -94,6 +94,9 @@ describe('session pool', () => {
     // onnxruntime-node's own message when libonnxruntime_providers_cuda.so is absent.
     expect(status.cuda.error).toContain('Failed to load shared library')
     expect(status.cuda.reason).toMatch(/^onnxruntime-node's CUDA provider is not installed .* CUDA is installed but onnxruntime could not create a session on it\.$/)
+    // The next graph goes straight to the CPU and the reason stays the first failure's.
+    expect((await local.acquire('second', DECODER)).device).toBe('cpu')
+    expect((await local.status()).cuda).toEqual(status.cuda)
     await local.dispose()
   })
 
