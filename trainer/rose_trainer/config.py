@@ -33,7 +33,7 @@ class ModelConfig:
     # SAM-style image encoder and mask decoder
     sam_image_size: int = 128
     sam_channels: Tuple[int, ...] = (32, 64)
-    sam_res_dilations: Tuple[int, ...] = (1, 2, 4)
+    sam_res_dilations: Tuple[int, ...] = (1, 3)
     sam_dim: int = 64  # also the mask-embedding (prompt) width
     sam_decoder_depth: int = 2
     sam_decoder_heads: int = 4
@@ -127,9 +127,9 @@ class TrainConfig:
     w_iou: float = 0.5
     # Fraction of non-positive patches drawn as objectness negatives (the paper "randomly picks some").
     negative_fraction: float = 1.0
-    max_mask_prompts_per_image: int = 16
-    box_prompts_per_image: int = 4
-    point_prompts_per_image: int = 2
+    max_mask_prompts_per_image: int = 6
+    box_prompts_per_image: int = 2
+    point_prompts_per_image: int = 1
     max_named_per_batch: int = 64
     task_mix: Tuple[Tuple[str, float], ...] = field(default=(
         ("dense", 0.40), ("instance", 0.15), ("refine_mask", 0.17), ("refine_category", 0.08),

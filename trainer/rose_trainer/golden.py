@@ -153,16 +153,17 @@ def write_golden(model: RoseModel, tok: Tokenizer, th: Thresholds, pack_dir: str
                   "category_embeddings": t["analyzer.category_embeddings"],
                   "siglip_embeddings": t["analyzer.siglip_embeddings"]})
             case("sam_encoder", {"pixel_values": t["sam.pixel_values"]}, {"image_embeddings": t["sam.image_embeddings"]})
-            # Decoder: the dense path's first kept prompts plus box, point and mask_input prompts.
-            kept = t["dense.kept_patches"][:3]
-            pe = t["analyzer.mask_embeddings"][0, kept]
-            b = len(kept)
+            # Decoder: the three highest-objectness patches (fixed choice, independent of thresholds), then
+            # box, point and mask_input prompts.
+            obj = t["analyzer.objectness_logits"][0]
+            top = np.asarray(sorted(range(len(obj)), key=lambda i: (-obj[i], i))[:3], dtype=np.int64)
+            pe = t["analyzer.mask_embeddings"][0, top]
+            b = len(top)
             r = cfg.sam_mask_size
             dec_in = {"image_embeddings": t["sam.image_embeddings"], "point_coords": np.zeros((b, 1, 2), np.float32),
                       "point_labels": -np.ones((b, 1), np.float32), "mask_input": np.zeros((b, 1, r, r), np.float32),
                       "has_mask_input": np.zeros(b, np.float32), "prompt_embedding": pe.astype(np.float32),
                       "has_prompt_embedding": np.ones(b, np.float32)}
-            sam_emb = torch.from_numpy(t["sam.image_embeddings"])
 
             def run_dec(d: Dict[str, np.ndarray]) -> Dict[str, np.ndarray]:
                 iou, low = model.sam_decoder(*(torch.from_numpy(d[k]) for k in (
@@ -170,7 +171,8 @@ def write_golden(model: RoseModel, tok: Tokenizer, th: Thresholds, pack_dir: str
                     "prompt_embedding", "has_prompt_embedding")))
                 return {"iou_predictions": iou.numpy(), "low_res_masks": low.numpy()}
 
-            case("sam_decoder", dec_in, run_dec(dec_in), note="ROSE mask-embedding prompts (dense path)")
+            rose_out = run_dec(dec_in)
+            case("sam_decoder", dec_in, rose_out, note="ROSE mask-embedding prompts of the top-3 patches")
             thing = next(s for s in sc.segments if s.kind == "thing")
             x1, y1, x2, y2 = box_xyxy(thing.mask)
             ys, xs = np.nonzero(thing.mask)
@@ -186,11 +188,11 @@ def write_golden(model: RoseModel, tok: Tokenizer, th: Thresholds, pack_dir: str
                       "prompt_embedding": np.zeros((2, cfg.sam_dim), np.float32),
                       "has_prompt_embedding": np.zeros(2, np.float32)}
             case("sam_decoder", box_in, run_dec(box_in), note="box prompt with mask_input, and a point prompt")
-            if model.adapter is not None and "dense.adapted_category_embeddings" in t:
-                surv = t["dense.survivors"]
-                ad_in = {"category_embeddings": t["analyzer.category_embeddings"][0, t["dense.kept_patches"][surv]],
-                         "low_res_masks": t["dense.low_res_masks"][surv], "pixel_values": t["sam.pixel_values"]}
-                case("category_adapter", ad_in, {"adapted_category_embeddings": t["dense.adapted_category_embeddings"]})
+            if model.adapter is not None:
+                ad_in = {"category_embeddings": t["analyzer.category_embeddings"][0, top],
+                         "low_res_masks": rose_out["low_res_masks"], "pixel_values": t["sam.pixel_values"]}
+                ad_out = model.adapter(*(torch.from_numpy(ad_in[k]) for k in ad_in)).numpy()
+                case("category_adapter", ad_in, {"adapted_category_embeddings": ad_out})
             names = sorted({s.name for s in sc.segments})
             tid_list = [tok.encode(n)[: cfg.text_max_len] for n in names]
             tl = max(len(x) for x in tid_list)

@@ -73,7 +73,9 @@ def _run_decoder(model: RoseModel, sam_emb: torch.Tensor, prompts: List[_Prompt]
     else:
         pe = torch.zeros(n, cfg.sam_dim)
         has_pe = torch.zeros(n)
-    iou, masks = model.sam_decoder(sam_emb[img_idx], coords, labels, mask_in, has_mask, pe, has_pe,
+    # index_select, not sam_emb[img_idx]: the backward of advanced indexing with repeated indices
+    # accumulates in a thread-dependent order, which breaks bitwise determinism across runs.
+    iou, masks = model.sam_decoder(torch.index_select(sam_emb, 0, img_idx), coords, labels, mask_in, has_mask, pe, has_pe,
                                    skip_mask_input=not bool(has_mask.any()))
     return iou[:, 0], masks[:, 0]
 
