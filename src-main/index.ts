@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url'
 import { AppServices } from './app/app-services'
 import { defaultProjectDir } from './app/paths'
 import { errorMessage } from './common/errors'
+import { utilityProcessLauncher } from './engine/host/utility-process-launcher'
 import { registerIpc, trustedSenderCheck } from './ipc/electron-ipc'
 import { handleFileScheme, registerFileScheme } from './window/file-protocol'
 import { createMainWindow, type RendererSource } from './window/main-window'
@@ -31,6 +32,7 @@ export async function startDesktop(): Promise<void> {
     resourcesDir,
     projectDir: process.env.ROSE_PROJECT,
     defaultProjectDir: defaultProjectDir(app.getPath('userData')),
+    engineLauncher: utilityProcessLauncher({ entry: join(here, 'engine-host.js') }),
     pickPaths: async (kind) => {
       const options = { properties: kind === 'folder' ? ['openDirectory' as const] : ['openFile' as const, 'multiSelections' as const] }
       const result = window ? await dialog.showOpenDialog(window, options) : await dialog.showOpenDialog(options)
@@ -49,6 +51,8 @@ export async function startDesktop(): Promise<void> {
     window = createMainWindow(join(here, '../preload/index.cjs'), source)
   }
   open()
+  // After the window, so the first paint never waits for onnxruntime to load.
+  services.engine.warmUp()
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) open()
   })

@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util'
 import { AppServices } from './app/app-services'
 import { defaultProjectDir, userDataDir } from './app/paths'
 import { errorMessage } from './common/errors'
+import { forkHostLauncher } from './engine/host/host-process'
 import { ServeServer } from './serve/serve-server'
 
 const USAGE = `Usage: rose-studio serve [options]
@@ -16,6 +17,7 @@ const USAGE = `Usage: rose-studio serve [options]
   --host HOST     interface to listen on; default 127.0.0.1 (use 0.0.0.0 to serve other machines)
   --token TOKEN   access token; default: a random one, printed in the URL
   --no-samples    do not put the sample images into a new default project
+  --no-engine     run without the engine process (manual annotation only)
   -h, --help      show this help`
 
 async function main(argv: readonly string[]): Promise<void> {
@@ -27,6 +29,7 @@ async function main(argv: readonly string[]): Promise<void> {
       host: { type: 'string', default: '127.0.0.1' },
       token: { type: 'string', default: process.env.ROSE_TOKEN },
       'no-samples': { type: 'boolean', default: false },
+      'no-engine': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false }
     },
     strict: true
@@ -44,7 +47,10 @@ async function main(argv: readonly string[]): Promise<void> {
     resourcesDir: fileURLToPath(new URL('../../resources', import.meta.url)),
     projectDir: values.project,
     defaultProjectDir: defaultProjectDir(dataDir),
-    importSamplesIntoNewDefault: !values['no-samples']
+    importSamplesIntoNewDefault: !values['no-samples'],
+    engineLauncher: values['no-engine']
+      ? undefined
+      : forkHostLauncher({ entry: fileURLToPath(new URL('./engine-host.js', import.meta.url)) })
   })
   const server = new ServeServer(services, {
     host: values.host,
@@ -53,6 +59,7 @@ async function main(argv: readonly string[]): Promise<void> {
     rendererDir: fileURLToPath(new URL('../renderer', import.meta.url))
   })
   const url = await server.listen()
+  services.engine.warmUp()
   console.log(`ROSE Studio is serving the project ${services.project.store.root}`)
   console.log(`Open ${url}`)
   if (values.host !== '127.0.0.1' && values.host !== 'localhost' && values.host !== '::1') {

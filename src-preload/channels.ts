@@ -26,7 +26,13 @@ export const CHANNEL_NAMES = [
   'dialog:pickPaths',
   'export:preview',
   'export:start',
-  'annotations:import'
+  'annotations:import',
+  'instances:createFromMask',
+  'engine:status',
+  'engine:prepare',
+  'engine:segment',
+  'engine:setDevice',
+  'engine:restart'
 ] as const satisfies readonly Channel[]
 
 /** Every event name, as listed in the contract. */
@@ -35,7 +41,8 @@ export const EVENT_NAMES = [
   'job:done',
   'images:changed',
   'instances:changed',
-  'history:changed'
+  'history:changed',
+  'engine:status'
 ] as const satisfies readonly EventName[]
 
 type Missing<All, Listed> = Exclude<All, Listed>

@@ -277,6 +277,41 @@ export const AnnotationImportReport = z.object({
   elapsedSeconds: z.number()
 })
 
+/** Where the engine runs: CUDA when it works, CUDA forced, or the CPU. */
+export const DeviceSetting = z.enum(['auto', 'cuda', 'cpu'])
+
+/** The engine process and its devices, as the status bar and the engine panel show them. */
+export const EngineStatusInfo = z.object({
+  /** `unavailable` when this app runs without an engine process (e.g. some tests). */
+  state: z.enum(['unavailable', 'stopped', 'starting', 'ready', 'restarting', 'failed', 'disposed']),
+  /** Why the engine is not ready, in one sentence; null when it is. */
+  message: z.string().nullable(),
+  pid: z.number().int().nullable(),
+  setting: DeviceSetting,
+  cuda: z.object({
+    available: z.boolean(),
+    kind: z.string().nullable(),
+    reason: z.string().nullable(),
+    fix: z.string().nullable(),
+    error: z.string().nullable()
+  }),
+  graphs: z.array(z.object({ graph: z.string(), file: z.string(), device: z.string(), providers: z.array(z.string()) })),
+  segmenter: z.object({ encoder: z.string(), decoder: z.string(), cachedImages: z.number().int() }).nullable(),
+  queue: z.object({ running: z.number().int(), queued: z.number().int() }).nullable()
+})
+
+/** A mask the engine proposes for a prompt, not stored yet. */
+export const SegmentMask = z.object({
+  rle: Rle,
+  bbox: z.tuple([z.number(), z.number(), z.number(), z.number()]),
+  area: z.number().int(),
+  score: z.number(),
+  timings: z.object({ embeddingMs: z.number(), decoderMs: z.number(), postprocessMs: z.number(), totalMs: z.number() })
+})
+
+const promptPoint = z.object({ x: z.number().finite(), y: z.number().finite(), positive: z.boolean() }).strict()
+const box = z.tuple([z.number().finite(), z.number().finite(), z.number().finite(), z.number().finite()])
+
 const empty = z.object({}).strict()
 const polygonRing = z
   .array(z.number().finite())
@@ -349,7 +384,34 @@ export const channels = {
     request: z.object({ options: ExportOptions, destination: z.string().min(1) }).strict(),
     response: z.object({ jobId: id })
   },
-  'annotations:import': { request: AnnotationImportRequest, response: z.object({ jobId: id }) }
+  'annotations:import': { request: AnnotationImportRequest, response: z.object({ jobId: id }) },
+  'instances:createFromMask': {
+    request: z
+      .object({
+        imageId: id,
+        rle: Rle,
+        categoryText: categoryName,
+        status: InstanceStatus.default('accepted'),
+        source: InstanceSource.default('human'),
+        score: z.number().finite().nullable().default(null)
+      })
+      .strict(),
+    response: Instance
+  },
+  'engine:status': { request: empty, response: EngineStatusInfo },
+  'engine:prepare': {
+    request: z.object({ imageId: id, nextImageIds: z.array(id).max(8).default([]) }).strict(),
+    response: z.object({ width: z.number().int(), height: z.number().int(), cached: z.boolean() })
+  },
+  'engine:segment': {
+    request: z
+      .object({ imageId: id, box: box.optional(), points: z.array(promptPoint).max(64).optional() })
+      .strict()
+      .refine((r) => r.box !== undefined || (r.points?.length ?? 0) > 0, 'a prompt needs a box or at least one point'),
+    response: SegmentMask
+  },
+  'engine:setDevice': { request: z.object({ device: DeviceSetting }).strict(), response: EngineStatusInfo },
+  'engine:restart': { request: empty, response: EngineStatusInfo }
 } as const
 
 /** Every event main pushes to the renderer, with its payload schema. */
@@ -358,7 +420,8 @@ export const events = {
   'job:done': JobInfo,
   'images:changed': z.object({ ids: z.array(id).nullable() }),
   'instances:changed': z.object({ imageId: id }),
-  'history:changed': HistoryState
+  'history:changed': HistoryState,
+  'engine:status': EngineStatusInfo
 } as const
 
 /** Name of a request channel. */
@@ -395,6 +458,12 @@ export type JobProgressValue = z.output<typeof JobProgress>
 export type JobInfoValue = z.output<typeof JobInfo>
 export type ImportReportValue = z.output<typeof ImportReport>
 export type ItemProblemValue = z.output<typeof ItemProblem>
+/** The engine status DTO. */
+export type EngineStatusValue = z.output<typeof EngineStatusInfo>
+/** A proposed mask for a prompt. */
+export type SegmentMaskValue = z.output<typeof SegmentMask>
+/** The device setting. */
+export type DeviceSettingValue = z.output<typeof DeviceSetting>
 export type ExportOptionsValue = z.output<typeof ExportOptions>
 export type ExportPreviewValue = z.output<typeof ExportPreview>
 export type ExportReportValue = z.output<typeof ExportReport>

@@ -5,7 +5,10 @@ import { ExpectedError } from '../common/errors'
 import type { Disposable } from '../common/lifecycle'
 import { createDispatcher, type Dispatcher, type Handlers } from '../ipc/dispatch'
 import { interopHandlers } from '../interop/handlers'
+import { EngineSupervisor } from '../engine/host/engine-supervisor'
+import type { HostLauncher } from '../engine/host/host-process'
 import { AppEvents } from './app-events'
+import { EngineService } from './engine-service'
 import { ProjectSession, type ServedFile } from './project-session'
 
 /** How the app is started: where its data lives and which transport it is served over. */
@@ -24,6 +27,8 @@ export interface AppOptions {
   readonly importSamplesIntoNewDefault?: boolean
   /** Native file/folder picker; absent in serve mode, where the UI asks for a path instead. */
   readonly pickPaths?: ((kind: 'files' | 'folder') => Promise<string[]>) | undefined
+  /** Starts the engine host process (fork in serve mode, utilityProcess in Electron); no engine when absent. */
+  readonly engineLauncher?: HostLauncher | undefined
 }
 
 /**
@@ -33,6 +38,8 @@ export interface AppOptions {
 export class AppServices implements Disposable {
   /** The validating entry point both transports call. */
   readonly dispatch: Dispatcher
+  /** The supervised engine process. */
+  readonly engine: EngineService
   private session: ProjectSession
 
   private constructor(
@@ -42,6 +49,10 @@ export class AppServices implements Disposable {
     session: ProjectSession
   ) {
     this.session = session
+    this.engine = new EngineService(
+      options.engineLauncher ? new EngineSupervisor({ launcher: options.engineLauncher }) : undefined,
+      events
+    )
     this.dispatch = createDispatcher(this.createHandlers())
   }
 
@@ -102,6 +113,16 @@ export class AppServices implements Disposable {
       'history:redo': () => s().redo(),
       'jobs:list': () => s().store.listJobs(),
       'jobs:cancel': ({ jobId }) => ({ cancelled: s().jobs.cancel(jobId) }),
+      'instances:createFromMask': (r) => s().createFromMask(r),
+      'engine:status': () => this.engine.status(),
+      'engine:prepare': ({ imageId, nextImageIds }) =>
+        this.engine.prepare(
+          s().imageRef(imageId),
+          nextImageIds.map((id) => s().imageRef(id))
+        ),
+      'engine:segment': ({ imageId, box, points }) => this.engine.segment(s().imageRef(imageId), { box, points }),
+      'engine:setDevice': ({ device }) => this.engine.setDevice(device),
+      'engine:restart': () => this.engine.restart(),
       'dialog:pickPaths': async ({ kind }) => {
         if (!this.options.pickPaths) {
           throw new ExpectedError('UNSUPPORTED', 'no native file picker in serve mode: type a path on the server instead')
@@ -114,6 +135,7 @@ export class AppServices implements Disposable {
 
   /** Stops running jobs and closes the project. */
   async close(): Promise<void> {
+    this.engine.dispose()
     await this.session.close()
     this.events.dispose()
   }

@@ -1,10 +1,13 @@
 import type {
   HistoryStepValue,
+  InstanceSourceValue,
   InstanceStatusValue,
   InstanceValue,
   ImportReportValue
 } from '../../src-preload/contract'
-import { errorMessage, ExpectedError } from '../common/errors'
+import { errorMessage, ExpectedError, InvalidArgumentError } from '../common/errors'
+import { resolveProjectPath } from '../images/project-path'
+import { area, compress, fromString, toBbox } from '../masks/rle'
 import { JobManager } from '../jobs/job-manager'
 import { polygonsToMask } from '../masks/polygon-mask'
 import { ProjectStore, type InstancePatch } from '../store/project-store'
@@ -81,6 +84,53 @@ export class ProjectSession {
     )
     this.changed(image.id)
     return created
+  }
+
+  /** Stores a mask made elsewhere (the engine, a tool in the UI) as one undoable instance, after checking it. */
+  createFromMask(request: {
+    imageId: number
+    rle: { size: [number, number]; counts: string }
+    categoryText: string
+    status: InstanceStatusValue
+    source: InstanceSourceValue
+    score: number | null
+  }): InstanceValue {
+    const image = this.store.getImage(request.imageId)
+    const [h, w] = request.rle.size
+    if (h !== image.height || w !== image.width) {
+      throw new InvalidArgumentError(
+        `rle.size: the mask is ${h}×${w} (height×width) but image ${image.id} (${image.path}) is ${image.height}×${image.width}`
+      )
+    }
+    let runs
+    try {
+      runs = fromString(request.rle.counts, h, w)
+    } catch (error) {
+      throw new InvalidArgumentError(`rle.counts: ${errorMessage(error)}`)
+    }
+    const maskArea = area(runs)
+    if (maskArea === 0) throw new ExpectedError('EMPTY_MASK', `the mask covers no pixel of image ${image.id} (${image.path})`)
+    const created = this.store.createInstance(
+      {
+        imageId: image.id,
+        rle: compress(runs),
+        bbox: toBbox(runs),
+        area: maskArea,
+        categoryText: request.categoryText,
+        score: request.score,
+        status: request.status,
+        source: request.source
+      },
+      request.source === 'human' ? 'Add mask' : 'Add proposed mask'
+    )
+    this.changed(image.id)
+    return created
+  }
+
+  /** What the engine needs to read an image: its file and a key that changes with its content. */
+  imageRef(imageId: number): { path: string; key: string } {
+    const image = this.store.getImage(imageId)
+    return { path: resolveProjectPath(this.store.root, image.path), key: image.contentHash }
   }
 
   /** Renames or re-statuses an instance as one undoable action. */

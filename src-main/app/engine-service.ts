@@ -1,0 +1,165 @@
+import type { DeviceSettingValue, EngineStatusValue, SegmentMaskValue } from '../../src-preload/contract'
+import { errorMessage, ExpectedError } from '../common/errors'
+import { DisposableStore, type Disposable } from '../common/lifecycle'
+import type { EngineSupervisor, SupervisorState } from '../engine/host/engine-supervisor'
+import type { EngineStatus } from '../engine/host/protocol'
+import type { ImageRef } from '../engine/interactive/interactive-segmenter'
+import type { AppEvents } from './app-events'
+
+/** A prompt in the oriented frame of the image: a box `[x, y, w, h]` and/or points. */
+export interface EnginePrompt {
+  readonly box?: readonly [number, number, number, number] | undefined
+  readonly points?: readonly { readonly x: number; readonly y: number; readonly positive: boolean }[] | undefined
+}
+
+/**
+ * Main's side of the engine: starts the supervised host process on demand, turns its status into the
+ * contract's DTO and announces changes, and carries interactive prompts. Without a supervisor (an app
+ * started without an engine) every engine call fails with ENGINE_UNAVAILABLE and manual work goes on.
+ */
+export class EngineService implements Disposable {
+  private readonly disposables = new DisposableStore()
+  private lastError: string | null = null
+
+  constructor(
+    private readonly supervisor: EngineSupervisor | undefined,
+    private readonly events: AppEvents
+  ) {
+    if (supervisor) {
+      this.disposables.add(supervisor.onDidChangeState(() => void this.announce()))
+      this.disposables.add(
+        supervisor.onDidCrash((crash) => {
+          this.lastError =
+            crash.restartInMs === null
+              ? `the engine process crashed ${crash.crashes} times in a row and was stopped`
+              : `the engine process stopped unexpectedly (${crash.signal ?? `exit code ${crash.code}`}); restarting`
+        })
+      )
+    }
+  }
+
+  /** Starts the engine process in the background; failures show in the status, never as a crash of main. */
+  warmUp(): void {
+    this.supervisor?.start().catch((error) => {
+      this.lastError = errorMessage(error)
+      void this.announce()
+    })
+  }
+
+  /** The engine's status; asks the host for details only when it is ready. */
+  async status(): Promise<EngineStatusValue> {
+    const supervisor = this.supervisor
+    if (!supervisor) return unavailableStatus('unavailable', 'this app was started without an engine process')
+    if (supervisor.state !== 'ready') {
+      if (supervisor.state === 'stopped') this.warmUp()
+      return unavailableStatus(supervisor.state, this.lastError ?? stateMessage(supervisor.state))
+    }
+    try {
+      const status = await supervisor.call('engine.status', {})
+      this.lastError = null
+      return toStatusDto(status, supervisor.state)
+    } catch (error) {
+      return unavailableStatus(supervisor.state, errorMessage(error))
+    }
+  }
+
+  /** Computes an image's embedding now and the next images' in the background. */
+  async prepare(image: ImageRef, next: readonly ImageRef[]): Promise<{ width: number; height: number; cached: boolean }> {
+    const prepared = await this.require().call('segmenter.prepare', { image, prefetch: next })
+    return { width: prepared.width, height: prepared.height, cached: prepared.cached }
+  }
+
+  /** Segments the object a box or points select, at interactive priority. */
+  async segment(image: ImageRef, prompt: EnginePrompt): Promise<SegmentMaskValue> {
+    const request = {
+      ...(prompt.box !== undefined ? { box: prompt.box } : {}),
+      ...(prompt.points !== undefined ? { points: prompt.points } : {})
+    }
+    const result = await this.require().call('segmenter.segment', { image, prompt: request })
+    return {
+      rle: { size: [result.rle.size[0], result.rle.size[1]], counts: result.rle.counts },
+      bbox: [...result.bbox],
+      area: result.area,
+      score: result.score,
+      timings: { ...result.timings }
+    }
+  }
+
+  /** Switches the device setting (sessions are recreated on next use). */
+  async setDevice(device: DeviceSettingValue): Promise<EngineStatusValue> {
+    await this.require().call('engine.setDevice', { device })
+    return this.announce()
+  }
+
+  /** Restarts the engine process (also after it gave up on repeated crashes). */
+  async restart(): Promise<EngineStatusValue> {
+    this.lastError = null
+    await this.require().restart()
+    return this.announce()
+  }
+
+  private require(): EngineSupervisor {
+    if (!this.supervisor) throw new ExpectedError('ENGINE_UNAVAILABLE', 'this app was started without an engine process')
+    return this.supervisor
+  }
+
+  private async announce(): Promise<EngineStatusValue> {
+    const status = await this.status()
+    this.events.fire('engine:status', status)
+    return status
+  }
+
+  dispose(): void {
+    this.disposables.dispose()
+    this.supervisor?.dispose()
+  }
+}
+
+function stateMessage(state: SupervisorState): string | null {
+  switch (state) {
+    case 'stopped':
+    case 'starting':
+      return 'the engine is starting'
+    case 'restarting':
+      return 'the engine is restarting after a crash'
+    case 'failed':
+      return 'the engine process keeps crashing and is stopped; restart it'
+    case 'disposed':
+      return 'the engine has been shut down'
+    case 'ready':
+      return null
+  }
+}
+
+function unavailableStatus(state: EngineStatusValue['state'], message: string | null): EngineStatusValue {
+  return {
+    state,
+    message,
+    pid: null,
+    setting: 'auto',
+    cuda: { available: false, kind: null, reason: null, fix: null, error: null },
+    graphs: [],
+    segmenter: null,
+    queue: null
+  }
+}
+
+function toStatusDto(status: EngineStatus, state: SupervisorState): EngineStatusValue {
+  const cuda = status.cuda
+  return {
+    state,
+    message: null,
+    pid: status.pid,
+    setting: status.setting,
+    cuda:
+      cuda.state === 'available'
+        ? { available: true, kind: null, reason: null, fix: null, error: null }
+        : { available: false, kind: cuda.kind, reason: cuda.reason, fix: cuda.fix ?? null, error: cuda.error ?? null },
+    graphs: status.graphs.map((g) => ({ graph: g.graph, file: g.file, device: g.device, providers: [...g.providers] })),
+    segmenter: { ...status.segmenter },
+    queue: {
+      running: status.queue.running.length,
+      queued: Object.values(status.queue.queued).reduce((sum, n) => sum + n, 0)
+    }
+  }
+}
