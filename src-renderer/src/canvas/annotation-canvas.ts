@@ -1,14 +1,17 @@
 import type { InstanceStatusValue, RleValue } from '../../../src-preload/contract'
 import { Emitter } from '../common/emitter'
+import { BoxHandler } from './handlers/box-handler'
 import { PanHandler } from './handlers/pan-handler'
+import { PointHandler } from './handlers/point-handler'
 import { PolygonHandler } from './handlers/polygon-handler'
 import { SelectHandler } from './handlers/select-handler'
 import type { HandlerContext, KeyInput, PointerInput, ToolHandler } from './handlers/tool-handler'
 import { MaskCells } from './mask-cells'
-import { maskStyle, paintCells, type Emphasis } from './mask-style'
-import { assertNever, modeForTool, toolOf, type Mode, type Point, type ToolKind } from './mode'
+import { maskStyle, paintCells, previewStyle, type Emphasis } from './mask-style'
+import { assertNever, modeForTool, promptModeOf, toolOf, type Mode, type Point, type ToolKind } from './mode'
 import { drawInstanceLabels, drawSelectionFrame, type LabelledBox } from './overlay'
 import { flatten } from './polygon-draft'
+import { EMPTY_PROMPT, isEmptyPrompt, type PromptDraft, type PromptPoint } from './prompt-draft'
 import type { Scene, SceneMask } from './scene'
 import {
   IDENTITY,
@@ -40,6 +43,14 @@ export interface CanvasImage {
   readonly height: number
 }
 
+/** The engine's proposed mask for the current prompt, drawn until it is named or dropped. */
+export interface CanvasPreview {
+  readonly rle: RleValue
+  readonly bbox: readonly [number, number, number, number]
+  /** A newer prompt is being answered: the preview is drawn dimmed. */
+  readonly pending: boolean
+}
+
 /** Everything the canvas tells the app. */
 export type CanvasEvents = {
   modeChanged: Mode
@@ -47,6 +58,10 @@ export type CanvasEvents = {
   selectionChanged: number | null
   /** A closed polygon (image pixels, `x0 y0 x1 y1 …`) waiting for a name; answer with `finishPolygon`. */
   polygonCompleted: readonly number[]
+  /** The box/point prompt changed (null: it was emptied or its tool left); the app asks the engine again. */
+  promptChanged: PromptDraft | null
+  /** The prompt's mask should be stored: the app asks for a name and answers with `finishPrompt`. */
+  promptCompleted: PromptDraft
   viewChanged: ViewTransform
   /** The pointer in image pixels, or null when it left the view. */
   pointerMoved: Point | null
@@ -85,13 +100,15 @@ async function loadImageElement(url: string): Promise<HTMLImageElement> {
  * one handler per tool driven by an explicit `Mode`. The app talks to it only through these methods and
  * its typed events; no fabric object escapes it.
  *
- * | call                | idle            | select / pan        | polygon                          |
- * |---------------------|-----------------|---------------------|----------------------------------|
- * | setImage            | loads, → tool   | loads, resets       | loads, drops the draft           |
- * | setInstances        | kept for later  | redraws             | redraws                          |
- * | setTool             | remembered      | switches            | switches, drops the draft        |
- * | finishPolygon       | ignored         | ignored             | closed draft: clears or reopens  |
- * | zoom / fit          | ignored         | applies             | applies                          |
+ * | call                | idle            | select / pan        | polygon                          | box / point                        |
+ * |---------------------|-----------------|---------------------|----------------------------------|------------------------------------|
+ * | setImage            | loads, → tool   | loads, resets       | loads, drops the draft           | loads, drops the prompt            |
+ * | setInstances        | kept for later  | redraws             | redraws                          | redraws                            |
+ * | setTool             | remembered      | switches            | switches, drops the draft        | switches, drops the prompt         |
+ * | finishPolygon       | ignored         | ignored             | closed draft: clears or reopens  | ignored                            |
+ * | setPreview          | ignored         | ignored             | ignored                          | draws it while the prompt is set   |
+ * | finishPrompt        | ignored         | ignored             | ignored                          | naming: clears or reopens          |
+ * | zoom / fit          | ignored         | applies             | applies                          | applies                            |
  */
 export class AnnotationCanvas {
   private modeValue: Mode = { kind: 'idle' }
@@ -106,6 +123,9 @@ export class AnnotationCanvas {
   private masksVisible = true
   private labelsVisible = true
   private pointer: Point | null = null
+  /** The prompt last announced with `promptChanged` (null: none), so only real changes are announced. */
+  private announcedPrompt: PromptDraft | null = null
+  private previewMask: { readonly cells: MaskCells; readonly bitmap: HTMLCanvasElement } | null = null
   private spaceHeld = false
   private viewSize = { width: 0, height: 0 }
   private overlayFrame = 0
@@ -138,7 +158,13 @@ export class AnnotationCanvas {
     this.loadImage = options.loadImage ?? loadImageElement
     this.context = this.createContext()
     this.pan = new PanHandler(this.context)
-    this.handlers = { select: new SelectHandler(this.context), pan: this.pan, polygon: new PolygonHandler(this.context) }
+    this.handlers = {
+      select: new SelectHandler(this.context),
+      pan: this.pan,
+      polygon: new PolygonHandler(this.context),
+      box: new BoxHandler(this.context),
+      point: new PointHandler(this.context)
+    }
     this.listen()
   }
 
@@ -237,6 +263,45 @@ export class AnnotationCanvas {
     const mode = this.modeValue
     if (mode.kind !== 'polygon' || !mode.closed) return
     this.setModeInternal({ kind: 'polygon', vertices: outcome === 'saved' ? [] : mode.vertices, closed: false })
+  }
+
+  /**
+   * Draws the engine's mask for the current prompt (null removes it). Ignored when there is no prompt:
+   * an answer that arrives after the prompt was dropped must not reappear.
+   */
+  setPreview(preview: CanvasPreview | null): void {
+    const mode = promptModeOf(this.modeValue)
+    if (!preview || !mode || isEmptyPrompt(mode.prompt)) return this.clearPreview()
+    let cells: MaskCells
+    try {
+      cells = MaskCells.fromRle(preview.rle, preview.bbox)
+    } catch (error) {
+      console.error('[canvas] the proposed mask cannot be decoded', error)
+      return this.clearPreview()
+    }
+    const bitmap = document.createElement('canvas')
+    bitmap.width = Math.max(1, cells.cols)
+    bitmap.height = Math.max(1, cells.rows)
+    const g = bitmap.getContext('2d')
+    if (g && cells.cols > 0 && cells.rows > 0) {
+      const pixels = g.createImageData(cells.cols, cells.rows)
+      paintCells(cells, previewStyle(preview.pending), new Uint32Array(pixels.data.buffer))
+      g.putImageData(pixels, 0, 0)
+    }
+    this.previewMask = { cells, bitmap }
+    this.scene.setPreview({ id: 0, x: cells.x, y: cells.y, step: cells.step, bitmap })
+  }
+
+  /** Whether a proposed mask is on screen. */
+  get hasPreview(): boolean {
+    return this.previewMask !== null
+  }
+
+  /** Answers `promptCompleted`: `saved` starts a new prompt, `reopened` gives the prompt back for refining. */
+  finishPrompt(outcome: 'saved' | 'reopened'): void {
+    const mode = promptModeOf(this.modeValue)
+    if (!mode || !mode.naming) return
+    this.setModeInternal({ kind: mode.kind, prompt: outcome === 'saved' ? EMPTY_PROMPT : mode.prompt, naming: false })
   }
 
   /** Shows or hides the masks (and their labels). */
@@ -360,6 +425,12 @@ export class AnnotationCanvas {
         this.updateCursor()
       },
       setTransform: (t) => this.applyTransform(t),
+      completePrompt: () => {
+        const mode = promptModeOf(this.modeValue)
+        if (!mode || mode.naming || isEmptyPrompt(mode.prompt)) return
+        this.setModeInternal({ kind: mode.kind, prompt: mode.prompt, naming: true })
+        this.emitter.fire('promptCompleted', mode.prompt)
+      },
       completePolygon: () => {
         const mode = this.modeValue
         if (mode.kind !== 'polygon' || mode.closed) return
@@ -375,6 +446,19 @@ export class AnnotationCanvas {
     this.updateCursor()
     this.drawOverlaySoon()
     this.emitter.fire('modeChanged', mode)
+    const prompt = promptModeOf(mode)?.prompt ?? null
+    const current = prompt && !isEmptyPrompt(prompt) ? prompt : null
+    if (current !== this.announcedPrompt) {
+      this.announcedPrompt = current
+      if (!current) this.clearPreview()
+      this.emitter.fire('promptChanged', current)
+    }
+  }
+
+  private clearPreview(): void {
+    if (!this.previewMask) return
+    this.previewMask = null
+    this.scene.setPreview(null)
   }
 
   private applyTransform(t: ViewTransform): void {
@@ -466,7 +550,7 @@ export class AnnotationCanvas {
   private pointerInput(e: MouseEvent): PointerInput {
     const rect = this.overlay.getBoundingClientRect()
     const view = { x: e.clientX - rect.left, y: e.clientY - rect.top }
-    return { view, image: toImage(this.transformValue, view), button: e.button }
+    return { view, image: toImage(this.transformValue, view), button: e.button, shift: e.shiftKey, alt: e.altKey }
   }
 
   private listen(): void {
@@ -550,7 +634,22 @@ export function describeMode(mode: Mode): string {
       if (mode.closed) return 'Polygon · naming'
       if (mode.vertices.length === 0) return 'Polygon · click to add vertices'
       return `Polygon · ${mode.vertices.length} ${mode.vertices.length === 1 ? 'vertex' : 'vertices'}`
+    case 'box':
+      if (mode.naming) return 'Box · naming'
+      if (isEmptyPrompt(mode.prompt)) return 'Box · drag around an object'
+      return mode.prompt.points.length === 0 ? 'Box · click to refine' : `Box · ${describePoints(mode.prompt.points)}`
+    case 'point':
+      if (mode.naming) return 'Point · naming'
+      if (isEmptyPrompt(mode.prompt)) return 'Point · click the object'
+      return `Point · ${describePoints(mode.prompt.points)}`
     default:
       return assertNever(mode)
   }
+}
+
+/** A prompt's points in words: `2 points (1 negative)`. */
+export function describePoints(points: readonly PromptPoint[]): string {
+  const n = points.length
+  const negative = points.filter((p) => !p.positive).length
+  return `${n} ${n === 1 ? 'point' : 'points'}${negative > 0 ? ` (${negative} negative)` : ''}`
 }

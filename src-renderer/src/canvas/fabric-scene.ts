@@ -14,6 +14,7 @@ export class FabricScene implements Scene {
   private readonly canvas: StaticCanvas
   private image: FabricImage | null = null
   private readonly masks = new Map<number, { readonly source: SceneMask; readonly object: FabricImage }>()
+  private preview: FabricImage | null = null
   private masksVisible = true
   private zoom = 1
 
@@ -59,6 +60,7 @@ export class FabricScene implements Scene {
     if (this.image) this.image.imageSmoothing = t.zoom < PIXELATED_IMAGE_ZOOM
     // Masks are magnified as hard-edged cells; minified, smoothing keeps one-pixel outlines visible.
     for (const { object } of this.masks.values()) object.imageSmoothing = t.zoom < 1
+    if (this.preview) this.preview.imageSmoothing = t.zoom < 1
     this.canvas.requestRenderAll()
   }
 
@@ -74,26 +76,38 @@ export class FabricScene implements Scene {
       const existing = this.masks.get(mask.id)
       if (existing && existing.source.bitmap === mask.bitmap) continue
       if (existing) this.canvas.remove(existing.object)
-      const object = new FabricImage(mask.bitmap, {
-        left: mask.x,
-        top: mask.y,
-        originX: 'left',
-        originY: 'top',
-        scaleX: mask.step,
-        scaleY: mask.step,
-        objectCaching: false,
-        selectable: false,
-        evented: false,
-        visible: this.masksVisible,
-        imageSmoothing: this.zoom < 1
-      })
+      const object = this.maskObject(mask, this.masksVisible)
       this.masks.set(mask.id, { source: mask, object })
     }
-    // Draw order: the image, then masks in list order.
+    // Draw order: the image, then masks in list order, then the preview.
     const ordered = list.map((m) => this.masks.get(m.id)!.object)
     this.canvas.remove(...this.canvas.getObjects().filter((o) => o !== this.image))
     this.canvas.add(...ordered)
+    if (this.preview) this.canvas.add(this.preview)
     this.canvas.requestRenderAll()
+  }
+
+  setPreview(mask: SceneMask | null): void {
+    if (this.preview) this.canvas.remove(this.preview)
+    this.preview = mask ? this.maskObject(mask, true) : null
+    if (this.preview) this.canvas.add(this.preview)
+    this.canvas.requestRenderAll()
+  }
+
+  private maskObject(mask: SceneMask, visible: boolean): FabricImage {
+    return new FabricImage(mask.bitmap, {
+      left: mask.x,
+      top: mask.y,
+      originX: 'left',
+      originY: 'top',
+      scaleX: mask.step,
+      scaleY: mask.step,
+      objectCaching: false,
+      selectable: false,
+      evented: false,
+      visible,
+      imageSmoothing: this.zoom < 1
+    })
   }
 
   setMasksVisible(visible: boolean): void {
@@ -109,6 +123,7 @@ export class FabricScene implements Scene {
   dispose(): void {
     this.masks.clear()
     this.image = null
+    this.preview = null
     void this.canvas.dispose()
   }
 }

@@ -42,6 +42,16 @@ export function maskStyle(color: string, status: InstanceStatusValue, emphasis: 
   }
 }
 
+const PREVIEW_FILL: readonly [number, number, number] = [76, 194, 255]
+
+/**
+ * The engine's proposed mask before it is named: the accent colour with a white outline, unlike any
+ * stored instance (those take their category's colour). Dimmed while a newer prompt is being answered.
+ */
+export function previewStyle(pending: boolean): MaskStyle {
+  return { fill: PREVIEW_FILL, fillAlpha: pending ? 0.22 : 0.42, outline: WHITE, outlineAlpha: pending ? 0.6 : 1, dashed: false }
+}
+
 function pack(rgb: readonly [number, number, number], alpha: number): number {
   // ImageData is RGBA in memory; read as little-endian 32-bit words that is 0xAABBGGRR.
   const a = Math.round(Math.min(1, Math.max(0, alpha)) * 255)

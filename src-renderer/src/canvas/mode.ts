@@ -1,3 +1,5 @@
+import { EMPTY_PROMPT, type PromptDraft } from './prompt-draft'
+
 /** A point in image pixels or in CSS pixels of the view, depending on where it is used. */
 export interface Point {
   readonly x: number
@@ -5,17 +7,23 @@ export interface Point {
 }
 
 /** The tools a user can pick. */
-export type ToolKind = 'select' | 'pan' | 'polygon'
+export type ToolKind = 'select' | 'pan' | 'polygon' | 'box' | 'point'
 
 /**
  * What the canvas is doing. `idle` until an image is shown; a closed polygon waits for its name and
- * ignores clicks until the app resolves it (`finishPolygon`).
+ * ignores clicks until the app resolves it (`finishPolygon`). The box and point tools build a prompt for
+ * the engine; while `naming`, its mask waits for a name and clicks are ignored until `finishPrompt`.
  */
 export type Mode =
   | { readonly kind: 'idle' }
   | { readonly kind: 'select' }
   | { readonly kind: 'pan' }
   | { readonly kind: 'polygon'; readonly vertices: readonly Point[]; readonly closed: boolean }
+  | { readonly kind: 'box'; readonly prompt: PromptDraft; readonly naming: boolean }
+  | { readonly kind: 'point'; readonly prompt: PromptDraft; readonly naming: boolean }
+
+/** The modes whose tool builds an engine prompt. */
+export type PromptMode = Extract<Mode, { kind: 'box' | 'point' }>
 
 /** The tool a mode belongs to; null while idle. */
 export function toolOf(mode: Mode): ToolKind | null {
@@ -25,10 +33,17 @@ export function toolOf(mode: Mode): ToolKind | null {
     case 'select':
     case 'pan':
     case 'polygon':
+    case 'box':
+    case 'point':
       return mode.kind
     default:
       return assertNever(mode)
   }
+}
+
+/** The prompt mode's state, or null in any other mode. */
+export function promptModeOf(mode: Mode): PromptMode | null {
+  return mode.kind === 'box' || mode.kind === 'point' ? mode : null
 }
 
 /** The fresh mode a tool starts in. */
@@ -40,6 +55,9 @@ export function modeForTool(tool: ToolKind): Mode {
       return { kind: 'pan' }
     case 'polygon':
       return { kind: 'polygon', vertices: [], closed: false }
+    case 'box':
+    case 'point':
+      return { kind: tool, prompt: EMPTY_PROMPT, naming: false }
     default:
       return assertNever(tool)
   }

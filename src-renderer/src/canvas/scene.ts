@@ -19,8 +19,10 @@ export interface Scene {
   setTransform(t: ViewTransform): void
   /** Replaces the masks; the array order is the drawing order (last on top). */
   setMasks(masks: readonly SceneMask[]): void
-  /** Shows or hides every mask. */
+  /** Shows or hides every mask (the preview stays: it is what the user is working on). */
   setMasksVisible(visible: boolean): void
+  /** Shows the engine's proposed mask on top of everything, or removes it. */
+  setPreview(mask: SceneMask | null): void
   /** Draws again on the next frame (after a bitmap was repainted). */
   invalidate(): void
   dispose(): void

@@ -7,6 +7,8 @@ export type CommandId =
   | 'tool-select'
   | 'tool-pan'
   | 'tool-polygon'
+  | 'tool-box'
+  | 'tool-point'
   | 'accept'
   | 'reject'
   | 'delete'
@@ -21,6 +23,7 @@ export type CommandId =
   | 'toggle-masks'
   | 'toggle-labels'
   | 'import'
+  | 'export'
   | 'help'
 
 /** One key combination; `ctrl` also matches ⌘ on macOS. */
@@ -45,7 +48,8 @@ export type ShortcutGroup = 'Images' | 'Tools' | 'Review' | 'View' | 'Project'
 
 /**
  * The key map, in the habits of labelme / X-AnyLabeling / CVAT: A/D walk the images, P draws polygons,
- * Ctrl+Z undoes; accept/reject sit on E/R next to the navigation keys so review is one-handed.
+ * B draws an engine box (X-AnyLabeling's rectangle prompt), O places engine points, Ctrl+Z undoes;
+ * accept/reject sit on E/R next to the navigation keys so review is one-handed.
  */
 export const SHORTCUTS: readonly Shortcut[] = [
   { id: 'previous-image', group: 'Images', label: 'Previous image', keys: [{ key: 'a' }, { key: 'ArrowLeft' }], repeat: true },
@@ -53,6 +57,8 @@ export const SHORTCUTS: readonly Shortcut[] = [
   { id: 'tool-select', group: 'Tools', label: 'Select tool', keys: [{ key: 'v' }] },
   { id: 'tool-pan', group: 'Tools', label: 'Pan tool', keys: [{ key: 'h' }] },
   { id: 'tool-polygon', group: 'Tools', label: 'Polygon tool', keys: [{ key: 'p' }] },
+  { id: 'tool-box', group: 'Tools', label: 'Box tool (engine mask)', keys: [{ key: 'b' }] },
+  { id: 'tool-point', group: 'Tools', label: 'Point tool (engine mask)', keys: [{ key: 'o' }] },
   { id: 'accept', group: 'Review', label: 'Accept selected instance', keys: [{ key: 'e' }] },
   { id: 'reject', group: 'Review', label: 'Reject selected instance', keys: [{ key: 'r' }] },
   { id: 'rename', group: 'Review', label: 'Rename category of selected', keys: [{ key: 'F2' }, { key: 'c' }] },
@@ -69,6 +75,7 @@ export const SHORTCUTS: readonly Shortcut[] = [
   { id: 'toggle-masks', group: 'View', label: 'Show / hide masks', keys: [{ key: 'm' }] },
   { id: 'toggle-labels', group: 'View', label: 'Show / hide labels', keys: [{ key: 'l' }] },
   { id: 'import', group: 'Project', label: 'Import images', keys: [{ key: 'i', ctrl: true }] },
+  { id: 'export', group: 'Project', label: 'Export annotations', keys: [{ key: 'e', ctrl: true }] },
   { id: 'help', group: 'Project', label: 'This cheat sheet', keys: [{ key: '?' }] }
 ]
 
@@ -79,7 +86,11 @@ export const CANVAS_GESTURES: readonly { readonly keys: string; readonly label: 
   { keys: 'Click', label: 'Polygon: add a vertex' },
   { keys: 'Click first vertex · Enter · Double-click', label: 'Polygon: close it and name it' },
   { keys: 'Backspace · Ctrl+Z', label: 'Polygon: remove the last vertex' },
-  { keys: 'Esc', label: 'Polygon: drop the draft (again: leave the tool)' }
+  { keys: 'Esc', label: 'Polygon: drop the draft (again: leave the tool)' },
+  { keys: 'Drag', label: 'Box: draw a box around an object' },
+  { keys: 'Click · Shift/right-click', label: 'Box, Point: add a point · one to leave out' },
+  { keys: 'Enter · Double-click', label: 'Box, Point: name and save the mask' },
+  { keys: 'Backspace · Esc', label: 'Box, Point: remove the last point · drop' }
 ]
 
 /** The fields of a keyboard event the matcher reads. */

@@ -1,7 +1,9 @@
 import { onScopeDispose, watch } from 'vue'
+import type { JobInfoValue } from '../../../src-preload/contract'
 import type { RoseApi } from '../api'
-import { importReportOf, useJobsStore } from '../stores/jobs'
+import { JOB_KINDS, annotationImportReportOf, exportReportOf, importReportOf, useJobsStore } from '../stores/jobs'
 import { useCategoriesStore } from '../stores/categories'
+import { useEngineStore } from '../stores/engine'
 import { useHistoryStore } from '../stores/history'
 import { useImagesStore } from '../stores/images'
 import { useInstancesStore } from '../stores/instances'
@@ -45,6 +47,32 @@ export function coalesce(work: () => Promise<void>, ms = COALESCE_MS): { (): voi
   return schedule
 }
 
+/** The one-line notice for a job that succeeded, or null when the kind has none (failures are reported apart). */
+export function jobDoneMessage(info: JobInfoValue): string | null {
+  if (info.state !== 'succeeded') return null
+  switch (info.kind) {
+    case JOB_KINDS.import: {
+      const report = importReportOf(info)
+      if (!report) return null
+      const problems = report.failed.length > 0 ? `, ${report.failed.length} failed` : ''
+      return `Import finished: ${report.imported} imported${problems}`
+    }
+    case JOB_KINDS.export: {
+      const report = exportReportOf(info)
+      if (!report) return null
+      return `Export finished: ${report.instances} ${report.instances === 1 ? 'instance' : 'instances'} on ${report.images} ${report.images === 1 ? 'image' : 'images'}`
+    }
+    case JOB_KINDS.annotationsImport: {
+      const report = annotationImportReportOf(info)
+      if (!report) return null
+      const problems = report.problemCount > 0 ? `, ${report.problemCount} ${report.problemCount === 1 ? 'problem' : 'problems'}` : ''
+      return `${report.dryRun ? 'Annotation check' : 'Annotation import'} finished: ${report.instancesImported} ${report.dryRun ? 'would be imported' : 'imported'}${problems}`
+    }
+    default:
+      return null
+  }
+}
+
 /** Routes main's events into the stores, and reloads the screen whenever the link (re)opens. */
 export function useRoseEvents(api: RoseApi): void {
   const session = useSessionStore()
@@ -55,6 +83,7 @@ export function useRoseEvents(api: RoseApi): void {
   const jobs = useJobsStore()
   const notifications = useNotificationsStore()
   const workbench = useWorkbenchStore()
+  const engine = useEngineStore()
 
   async function refreshImages(): Promise<void> {
     await images.refresh()
@@ -73,13 +102,13 @@ export function useRoseEvents(api: RoseApi): void {
     }),
     api.on('job:done', (info) => {
       jobs.onDone(info)
-      const report = importReportOf(info)
-      if (info.kind === 'import' && report) {
-        const problems = report.failed.length > 0 ? `, ${report.failed.length} failed` : ''
-        notifications.push('info', `Import finished: ${report.imported} imported${problems}`)
-      } else if (info.state === 'failed' && info.error) {
-        notifications.push('error', `${info.kind} failed: ${info.error.message}`)
-      }
+      const message = jobDoneMessage(info)
+      if (message) notifications.push('info', message)
+      else if (info.state === 'failed' && info.error) notifications.push('error', `${info.kind} failed: ${info.error.message}`)
+    }),
+    api.on('engine:status', (status) => {
+      // A fresh engine has no embeddings: get the open image ready for the box tool again.
+      if (engine.onStatus(status)) workbench.prepareEngine()
     }),
     api.on('images:changed', () => reloadImages()),
     api.on('instances:changed', ({ imageId }) => {

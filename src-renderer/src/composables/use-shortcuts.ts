@@ -43,6 +43,12 @@ export function useShortcuts(canvas: CanvasHandle): void {
       case 'tool-polygon':
         view.tool = 'polygon'
         return
+      case 'tool-box':
+        view.tool = 'box'
+        return
+      case 'tool-point':
+        view.tool = 'point'
+        return
       case 'accept':
         return void workbench.setStatus('accepted')
       case 'reject':
@@ -77,6 +83,9 @@ export function useShortcuts(canvas: CanvasHandle): void {
         return
       case 'import':
         view.show({ kind: 'import' })
+        return
+      case 'export':
+        view.show({ kind: 'export' })
         return
       case 'help':
         view.show({ kind: 'cheat-sheet' })

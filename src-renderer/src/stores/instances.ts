@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
-import type { InstanceStatusValue, InstanceValue } from '../../../src-preload/contract'
+import type { InstanceStatusValue, InstanceValue, RleValue } from '../../../src-preload/contract'
 import { useSessionStore } from './session'
 
 /** The instances of the open image, and which one is selected or hovered (shared by canvas and list). */
@@ -65,6 +65,22 @@ export const useInstancesStore = defineStore('instances', () => {
     return created
   }
 
+  /** Stores an engine-made mask (COCO RLE of the open image) as an accepted instance and selects it. */
+  async function createFromMask(rle: RleValue, categoryText: string, score: number | null): Promise<InstanceValue> {
+    if (imageId.value === null) throw new Error('createFromMask needs an open image')
+    const created = await session.requireApi().invoke('instances:createFromMask', {
+      imageId: imageId.value,
+      rle: { size: [rle.size[0], rle.size[1]], counts: rle.counts },
+      categoryText,
+      status: 'accepted',
+      source: 'human',
+      score
+    })
+    replace(created)
+    selectedId.value = created.id
+    return created
+  }
+
   /** Sets the review status of one instance. */
   async function setStatus(id: number, status: InstanceStatusValue): Promise<void> {
     const current = items.value.find((i) => i.id === id)
@@ -116,6 +132,7 @@ export const useInstancesStore = defineStore('instances', () => {
     load,
     reload,
     createFromPolygon,
+    createFromMask,
     setStatus,
     rename,
     remove,

@@ -1,6 +1,13 @@
 import { defineStore } from 'pinia'
 import { computed, shallowReactive } from 'vue'
-import type { ImportReportValue, JobInfoValue, JobProgressValue } from '../../../src-preload/contract'
+import type {
+  AnnotationImportReportValue,
+  ExportReportValue,
+  ImportReportValue,
+  JobInfoValue,
+  JobProgressValue,
+  RequestOf
+} from '../../../src-preload/contract'
 import { useSessionStore } from './session'
 
 /** A job's result read as an import report, when it has that shape (results cross as `unknown`). */
@@ -8,6 +15,50 @@ export function importReportOf(info: JobInfoValue): ImportReportValue | null {
   const r = info.result as Partial<ImportReportValue> | null
   if (!r || typeof r.imported !== 'number' || !Array.isArray(r.failed) || !Array.isArray(r.skippedDuplicates)) return null
   return { imported: r.imported, failed: r.failed, skippedDuplicates: r.skippedDuplicates, elapsedSeconds: r.elapsedSeconds ?? 0 }
+}
+
+/** Job kinds main runs, as `JobInfo.kind` names them. */
+export const JOB_KINDS = { import: 'import', export: 'export', annotationsImport: 'annotations-import' } as const
+
+/** A job's result read as an export report, when it has that shape. */
+export function exportReportOf(info: JobInfoValue): ExportReportValue | null {
+  const r = info.result as Partial<ExportReportValue> | null
+  if (!r || typeof r.format !== 'string' || !Array.isArray(r.files) || typeof r.instances !== 'number') return null
+  return {
+    format: r.format,
+    destination: r.destination ?? '',
+    files: r.files,
+    images: r.images ?? 0,
+    instances: r.instances,
+    categories: r.categories ?? 0,
+    copiedImages: r.copiedImages ?? 0,
+    skipped: r.skipped ?? [],
+    warnings: r.warnings ?? [],
+    polygons: r.polygons ?? null,
+    elapsedSeconds: r.elapsedSeconds ?? 0
+  }
+}
+
+/** A job's result read as an annotation import report, when it has that shape. */
+export function annotationImportReportOf(info: JobInfoValue): AnnotationImportReportValue | null {
+  const r = info.result as Partial<AnnotationImportReportValue> | null
+  if (!r || typeof r.instancesImported !== 'number' || !Array.isArray(r.problems)) return null
+  return {
+    format: r.format ?? 'coco',
+    path: r.path ?? '',
+    dryRun: r.dryRun ?? false,
+    imagesMatched: r.imagesMatched ?? 0,
+    imagesUnmatched: r.imagesUnmatched ?? 0,
+    instancesImported: r.instancesImported,
+    instancesDuplicate: r.instancesDuplicate ?? 0,
+    crowdSkipped: r.crowdSkipped ?? 0,
+    categoriesCreated: r.categoriesCreated ?? [],
+    categoriesMerged: r.categoriesMerged ?? [],
+    imagesConvertedFromStoredFrame: r.imagesConvertedFromStoredFrame ?? 0,
+    problems: r.problems,
+    problemCount: r.problemCount ?? r.problems.length,
+    elapsedSeconds: r.elapsedSeconds ?? 0
+  }
 }
 
 /**
@@ -66,13 +117,32 @@ export const useJobsStore = defineStore('jobs', () => {
     return jobId
   }
 
+  /** Starts an export to a folder (a server-side path in serve mode); returns the job id. */
+  async function startExport(options: RequestOf<'export:start'>['options'], destination: string): Promise<number> {
+    const { jobId } = await session.requireApi().invoke('export:start', { options, destination })
+    if (!finished.has(jobId) && !progress.has(jobId)) progress.set(jobId, blankProgress(jobId, JOB_KINDS.export))
+    return jobId
+  }
+
+  /** Starts an import of annotation files onto the project's images; returns the job id. */
+  async function startAnnotationImport(request: RequestOf<'annotations:import'>): Promise<number> {
+    const { jobId } = await session.requireApi().invoke('annotations:import', request)
+    if (!finished.has(jobId) && !progress.has(jobId)) progress.set(jobId, blankProgress(jobId, JOB_KINDS.annotationsImport))
+    return jobId
+  }
+
+  /** The newest running job of a kind, if any (a dialog opened while its job runs picks it up). */
+  function runningOf(kind: string): JobProgressValue | null {
+    return running.value.filter((j) => j.kind === kind).at(-1) ?? null
+  }
+
   /** Asks main to cancel a job; its end still arrives as `job:done`. */
   async function cancel(jobId: number): Promise<boolean> {
     const { cancelled } = await session.requireApi().invoke('jobs:cancel', { jobId })
     return cancelled
   }
 
-  return { progress, finished, running, onProgress, onDone, load, startImport, cancel }
+  return { progress, finished, running, onProgress, onDone, load, startImport, startExport, startAnnotationImport, runningOf, cancel }
 })
 
 function blankProgress(jobId: number, kind: string): JobProgressValue {

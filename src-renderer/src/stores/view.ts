@@ -7,7 +7,11 @@ export type Overlay =
   | { readonly kind: 'none' }
   | { readonly kind: 'cheat-sheet' }
   | { readonly kind: 'import' }
+  | { readonly kind: 'import-annotations' }
+  | { readonly kind: 'export' }
+  | { readonly kind: 'engine' }
   | { readonly kind: 'name-polygon'; readonly polygon: readonly number[] }
+  | { readonly kind: 'name-mask' }
   | { readonly kind: 'rename'; readonly instanceId: number; readonly current: string }
 
 /** What the workspace shows: tool, zoom, pointer position, layer toggles and the open dialog. */

@@ -1,12 +1,17 @@
 import { defineStore } from 'pinia'
 import type { HistoryStepValue, ImageStatusValue, InstanceStatusValue } from '../../../src-preload/contract'
 import { useCategoriesStore } from './categories'
+import { useEngineStore } from './engine'
 import { useHistoryStore } from './history'
 import { useImagesStore } from './images'
 import { useInstancesStore } from './instances'
 import { useJobsStore } from './jobs'
 import { useNotificationsStore } from './notifications'
+import { usePromptStore } from './prompt'
 import { useSessionStore } from './session'
+
+/** How many images after the open one get their embedding computed in the background (X-AnyLabeling does one). */
+export const PREFETCH_AHEAD = 2
 
 /**
  * The user's actions that span several stores (open an image with its instances, undo that may jump to
@@ -21,6 +26,8 @@ export const useWorkbenchStore = defineStore('workbench', () => {
   const history = useHistoryStore()
   const jobs = useJobsStore()
   const notifications = useNotificationsStore()
+  const engine = useEngineStore()
+  const prompt = usePromptStore()
 
   // Where the user was, per project, so a reload (or the next start) reopens the same image.
   function lastImageKey(): string | null {
@@ -58,6 +65,8 @@ export const useWorkbenchStore = defineStore('workbench', () => {
   /** Loads everything the screen shows; called on start and after every reconnect. */
   async function loadAll(): Promise<void> {
     await guarded('Loading the project', async () => {
+      // The engine's status is not needed to work, so its failure must not fail the screen's load.
+      void engine.load().catch((error: unknown) => console.warn('[engine] status failed', error))
       await Promise.all([session.refreshProject(), images.refresh(), categories.load(), history.load(), jobs.load()])
       if (images.currentId !== null) return instances.load(images.currentId)
       if ((images.total ?? 0) === 0) return
@@ -72,11 +81,29 @@ export const useWorkbenchStore = defineStore('workbench', () => {
     try {
       await Promise.all([images.open(id, index), instances.load(id)])
       rememberImage(id)
+      prepareEngine()
       return true
     } catch (error) {
       if (!options.quiet) notifications.reportError('Opening the image', error)
       return false
     }
+  }
+
+  /** Asks the engine to get the open image (and the next ones in list order) ready for box and point prompts. */
+  function prepareEngine(): void {
+    const id = images.currentId
+    const index = images.currentIndex
+    if (id === null) return
+    engine.prepareSoon(id, async () => {
+      if (index === null) return []
+      await images.ensureRange(index + 1, index + PREFETCH_AHEAD)
+      const next: number[] = []
+      for (let i = index + 1; i <= index + PREFETCH_AHEAD; i++) {
+        const row = images.rowAt(i)
+        if (row) next.push(row.id)
+      }
+      return next
+    })
   }
 
   /** Opens the image at a list index. */
@@ -189,5 +216,26 @@ export const useWorkbenchStore = defineStore('workbench', () => {
     return done ?? false
   }
 
-  return { loadAll, openImage, openIndex, step, undo, redo, setImageStatus, setStatus, remove, rename, savePolygon }
+  /**
+   * Stores the engine's mask for the newest box/point prompt under a category name, once its answer is
+   * in; false when there is nothing to store (the prompt failed or selected nothing: the reason is shown).
+   */
+  async function saveMask(categoryText: string): Promise<boolean> {
+    const imageId = images.currentId
+    if (imageId === null) return false
+    const done = await guarded('Saving the mask', async () => {
+      const answer = await prompt.maskToSave(imageId)
+      if (!answer) {
+        const why = prompt.failure?.message ?? (prompt.preview?.mask.area === 0 ? 'the prompt selects no pixel' : 'no mask for this prompt yet')
+        notifications.push('error', `Nothing to save: ${why}`)
+        return false
+      }
+      await instances.createFromMask(answer.mask.rle, categoryText, answer.mask.score)
+      await categories.load()
+      return true
+    })
+    return done ?? false
+  }
+
+  return { loadAll, openImage, openIndex, step, undo, redo, setImageStatus, setStatus, remove, rename, savePolygon, saveMask, prepareEngine }
 })

@@ -9,6 +9,7 @@ import type { ViewTransform } from '../../../src-renderer/src/canvas/viewport'
 /** Records what the facade asks the scene to draw. */
 class FakeScene implements Scene {
   masks: readonly SceneMask[] = []
+  preview: SceneMask | null = null
   transform: ViewTransform | null = null
   image: { width: number; height: number } | null = null
   resize(): void {}
@@ -22,6 +23,9 @@ class FakeScene implements Scene {
     this.masks = masks
   }
   setMasksVisible(): void {}
+  setPreview(mask: SceneMask | null): void {
+    this.preview = mask
+  }
   invalidate(): void {}
   dispose(): void {}
 }

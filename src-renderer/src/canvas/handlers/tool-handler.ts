@@ -7,6 +7,9 @@ export interface PointerInput {
   readonly image: Point
   /** 0 left, 1 middle, 2 right (DOM convention). */
   readonly button: number
+  /** Modifier keys held (the prompt tools read them as "negative point"). */
+  readonly shift: boolean
+  readonly alt: boolean
 }
 
 /** One key press, as the canvas needs it. */
@@ -39,6 +42,8 @@ export interface HandlerContext {
   setTransform(t: ViewTransform): void
   /** Closes the polygon being drawn and hands it to the app for a name. */
   completePolygon(): void
+  /** Hands the box/point prompt's mask to the app for a name. */
+  completePrompt(): void
   /** Asks for the overlay (draft, labels) to be drawn again. */
   requestOverlay(): void
 }
