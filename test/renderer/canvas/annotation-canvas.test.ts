@@ -2,7 +2,8 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest'
 import { compress, encodeRowMajor, toBbox } from '../../../src-main/masks/rle'
 import { AnnotationCanvas, describeMode, type CanvasInstance } from '../../../src-renderer/src/canvas/annotation-canvas'
-import type { Mode } from '../../../src-renderer/src/canvas/mode'
+import type { Mode, PromptMode } from '../../../src-renderer/src/canvas/mode'
+import type { PromptDraft } from '../../../src-renderer/src/canvas/prompt-draft'
 import type { Scene, SceneMask } from '../../../src-renderer/src/canvas/scene'
 import type { ViewTransform } from '../../../src-renderer/src/canvas/viewport'
 
@@ -47,8 +48,10 @@ function input(): HTMLCanvasElement {
   return host.querySelector('[data-role="canvas-input"]') as HTMLCanvasElement
 }
 
-function pointer(type: string, x: number, y: number, button = 0): void {
-  input().dispatchEvent(new PointerEvent(type, { clientX: x, clientY: y, button, pointerId: 1, bubbles: true }))
+function pointer(type: string, x: number, y: number, button = 0, mods: { shift?: boolean; alt?: boolean } = {}): void {
+  input().dispatchEvent(
+    new PointerEvent(type, { clientX: x, clientY: y, button, pointerId: 1, bubbles: true, shiftKey: mods.shift ?? false, altKey: mods.alt ?? false })
+  )
 }
 
 function click(x: number, y: number): void {
@@ -75,7 +78,7 @@ beforeEach(async () => {
     loadImage: async () => ({ naturalWidth: 200, naturalHeight: 100 }) as HTMLImageElement
   })
   events = []
-  for (const name of ['modeChanged', 'hoverChanged', 'selectionChanged', 'polygonCompleted', 'viewChanged'] as const) {
+  for (const name of ['modeChanged', 'hoverChanged', 'selectionChanged', 'polygonCompleted', 'viewChanged', 'promptChanged', 'promptCompleted'] as const) {
     canvas.on(name, (payload) => events.push({ name, payload }))
   }
   canvas.resize(448, 248)
@@ -88,6 +91,26 @@ afterEach(() => {
 
 function modes(): Mode[] {
   return events.filter((e) => e.name === 'modeChanged').map((e) => e.payload as Mode)
+}
+
+function payloads(name: string): unknown[] {
+  return events.filter((e) => e.name === name).map((e) => e.payload)
+}
+
+function promptOf(): PromptDraft {
+  return (canvas.mode as PromptMode).prompt
+}
+
+/** Drags with the left button from one image point to another, in a few moves. */
+function drag(from: [number, number], to: [number, number]): void {
+  pointer('pointerdown', ...at(...from))
+  pointer('pointermove', ...at((from[0] + to[0]) / 2, (from[1] + to[1]) / 2))
+  pointer('pointermove', ...at(...to))
+  pointer('pointerup', ...at(...to))
+}
+
+function dblclick(x: number, y: number): void {
+  input().dispatchEvent(new MouseEvent('dblclick', { clientX: x, clientY: y, bubbles: true }))
 }
 
 describe('AnnotationCanvas modes', () => {
@@ -239,5 +262,132 @@ describe('AnnotationCanvas modes', () => {
   test('describeMode names every mode for the status bar', () => {
     expect(describeMode({ kind: 'polygon', vertices: [{ x: 1, y: 1 }], closed: false })).toBe('Polygon · 1 vertex')
     expect(describeMode({ kind: 'idle' })).toBe('No image')
+  })
+})
+
+describe('AnnotationCanvas box and point tools', () => {
+  beforeEach(async () => {
+    await canvas.setImage({ url: 'x', width: 200, height: 100 })
+    canvas.setTool('box')
+    events = []
+  })
+
+  test('box: a drag draws a box in image pixels; clicks add points, right-click, Shift and Alt mark them negative', () => {
+    drag([20.2, 10.6], [60.4, 50.2])
+    expect(promptOf()).toEqual({ box: [20, 10, 41, 41], points: [] })
+    click(...at(30, 30))
+    pointer('pointerdown', ...at(50, 40), 2)
+    pointer('pointerup', ...at(50, 40), 2)
+    pointer('pointerdown', ...at(25, 20), 0, { shift: true })
+    pointer('pointerup', ...at(25, 20), 0, { shift: true })
+    pointer('pointerdown', ...at(45, 20), 0, { alt: true })
+    pointer('pointerup', ...at(45, 20), 0, { alt: true })
+    expect(promptOf().points).toEqual([
+      { x: 30, y: 30, positive: true },
+      { x: 50, y: 40, positive: false },
+      { x: 25, y: 20, positive: false },
+      { x: 45, y: 20, positive: false }
+    ])
+    // Each change is announced once, so the app asks the engine once per click.
+    expect(payloads('promptChanged')).toHaveLength(5)
+    expect(payloads('promptChanged').at(-1)).toBe(promptOf())
+    // A new box starts a new prompt: the points of the old one do not carry over.
+    drag([100, 20], [150, 80])
+    expect(promptOf()).toEqual({ box: [100, 20, 50, 60], points: [] })
+  })
+
+  test('box: Enter hands the prompt over for a name; clicks wait; reopened keeps the prompt, saved starts a new one', () => {
+    drag([20, 10], [60, 50])
+    expect(key('Enter')).toBe(true)
+    expect(canvas.mode).toMatchObject({ kind: 'box', naming: true })
+    expect(payloads('promptCompleted')).toEqual([{ box: [20, 10, 40, 40], points: [] }])
+    click(...at(30, 30))
+    expect(promptOf().points).toEqual([])
+    const announced = payloads('promptChanged').length
+    canvas.finishPrompt('reopened')
+    expect(canvas.mode).toMatchObject({ kind: 'box', naming: false, prompt: { box: [20, 10, 40, 40] } })
+    expect(payloads('promptChanged')).toHaveLength(announced)
+    key('Enter')
+    canvas.finishPrompt('saved')
+    expect(canvas.mode).toEqual({ kind: 'box', naming: false, prompt: { box: null, points: [] } })
+    expect(payloads('promptChanged').at(-1)).toBeNull()
+  })
+
+  test('box: the preview is drawn only while a prompt exists, and Esc drops both; a second Esc leaves the tool', () => {
+    const shape = rectangleInstance(1, 30, 20, 50, 45)
+    canvas.setPreview({ rle: shape.rle, bbox: shape.bbox, pending: false })
+    expect(scene.preview).toBeNull()
+    drag([25, 15], [55, 50])
+    canvas.setPreview({ rle: shape.rle, bbox: shape.bbox, pending: false })
+    expect(scene.preview).toMatchObject({ id: 0, x: 30, y: 20, step: 1 })
+    expect([scene.preview!.bitmap.width, scene.preview!.bitmap.height]).toEqual([20, 25])
+    expect(canvas.hasPreview).toBe(true)
+    expect(key('Escape')).toBe(true)
+    expect(promptOf()).toEqual({ box: null, points: [] })
+    expect(scene.preview).toBeNull()
+    expect(payloads('promptChanged').at(-1)).toBeNull()
+    expect(key('Escape')).toBe(true)
+    expect(canvas.mode).toEqual({ kind: 'select' })
+  })
+
+  test('box: Backspace removes the last point, then the box; on an empty prompt Backspace is swallowed and Ctrl+Z passes', () => {
+    drag([20, 10], [60, 50])
+    click(...at(30, 30))
+    expect(key('Backspace')).toBe(true)
+    expect(promptOf()).toEqual({ box: [20, 10, 40, 40], points: [] })
+    expect(key('z', { ctrl: true })).toBe(true)
+    expect(promptOf()).toEqual({ box: null, points: [] })
+    expect(key('Backspace')).toBe(true)
+    expect(key('z', { ctrl: true })).toBe(false)
+    expect(key('Enter')).toBe(false)
+  })
+
+  test('box: a double-click names the mask without the point its first click added', () => {
+    drag([20, 10], [60, 50])
+    click(...at(30, 30))
+    click(...at(30, 30))
+    dblclick(...at(30, 30))
+    expect(payloads('promptCompleted')).toEqual([{ box: [20, 10, 40, 40], points: [] }])
+    expect(canvas.mode).toMatchObject({ kind: 'box', naming: true })
+  })
+
+  test('point: a drag pans instead of adding points; a double-click on an object alone segments from that point and names it', () => {
+    canvas.setTool('point')
+    const before = canvas.transform
+    pointer('pointerdown', 100, 100)
+    pointer('pointermove', 120, 100)
+    pointer('pointermove', 130, 110)
+    pointer('pointerup', 130, 110)
+    expect(canvas.transform).toEqual({ zoom: before.zoom, x: before.x + 30, y: before.y + 10 })
+    expect(promptOf().points).toEqual([])
+    click(...at(50, 50))
+    click(...at(50, 50))
+    dblclick(...at(50, 50))
+    expect(payloads('promptCompleted')).toEqual([{ box: null, points: [{ x: 50, y: 50, positive: true }] }])
+  })
+
+  test('a click outside the image adds nothing, and a new image drops the prompt and its preview', async () => {
+    click(...at(250, 50))
+    expect(promptOf().points).toEqual([])
+    drag([20, 10], [60, 50])
+    const shape = rectangleInstance(1, 30, 20, 50, 45)
+    canvas.setPreview({ rle: shape.rle, bbox: shape.bbox, pending: true })
+    await canvas.setImage({ url: 'y', width: 200, height: 100 })
+    expect(canvas.mode).toEqual({ kind: 'box', naming: false, prompt: { box: null, points: [] } })
+    expect(scene.preview).toBeNull()
+    expect(payloads('promptChanged').at(-1)).toBeNull()
+  })
+
+  test('describeMode says what the prompt tools hold', () => {
+    expect(describeMode({ kind: 'box', prompt: { box: null, points: [] }, naming: false })).toBe('Box · drag around an object')
+    expect(describeMode({ kind: 'box', prompt: { box: [1, 1, 5, 5], points: [] }, naming: false })).toBe('Box · click to refine')
+    expect(
+      describeMode({
+        kind: 'point',
+        prompt: { box: null, points: [{ x: 1, y: 1, positive: true }, { x: 2, y: 2, positive: false }] },
+        naming: false
+      })
+    ).toBe('Point · 2 points (1 negative)')
+    expect(describeMode({ kind: 'box', prompt: { box: [1, 1, 5, 5], points: [] }, naming: true })).toBe('Box · naming')
   })
 })

@@ -6,6 +6,8 @@ import { ExpectedError } from '../../../src-renderer/src/api'
 import { useImagesStore } from '../../../src-renderer/src/stores/images'
 import { useInstancesStore } from '../../../src-renderer/src/stores/instances'
 import { useNotificationsStore } from '../../../src-renderer/src/stores/notifications'
+import { PREPARE_DELAY_MS, useEngineStore } from '../../../src-renderer/src/stores/engine'
+import { usePromptStore } from '../../../src-renderer/src/stores/prompt'
 import { useSessionStore } from '../../../src-renderer/src/stores/session'
 import { useWorkbenchStore } from '../../../src-renderer/src/stores/workbench'
 import { FakeApi } from '../fake-api'
@@ -46,6 +48,7 @@ beforeEach(() => {
     .handle('history:undo', () => nextStep)
     .handle('instances:update', ({ id, status }) => ({ ...instance(id, 1), status: status ?? 'accepted' }))
     .handle('categories:list', () => [])
+    .handle('engine:prepare', () => ({ width: 10, height: 10, cached: false }))
     .handle('images:list', ({ offset, limit }) => ({
       total: 50,
       items: Array.from({ length: Math.min(limit, 50 - offset) }, (_, i) => ({
@@ -126,5 +129,71 @@ describe('useWorkbenchStore', () => {
     await workbench.step('previous')
     expect(useImagesStore().currentId).toBe(1)
     expect(useNotificationsStore().notices.at(-1)?.text).toBe('This is the first image')
+  })
+
+  test('an image that stays open is prepared for box prompts, with the next two in list order prefetched', async () => {
+    vi.useFakeTimers()
+    try {
+      const workbench = useWorkbenchStore()
+      await useImagesStore().refresh()
+      await workbench.openImage(5, 4)
+      expect(api.requests('engine:prepare')).toEqual([])
+      await vi.advanceTimersByTimeAsync(PREPARE_DELAY_MS)
+      expect(api.requests('engine:prepare')).toEqual([{ imageId: 5, nextImageIds: [6, 7] }])
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
+  test('skimming through images prepares only the one the user stops on, and nothing when there is no engine', async () => {
+    vi.useFakeTimers()
+    try {
+      const workbench = useWorkbenchStore()
+      await useImagesStore().refresh()
+      await workbench.openImage(1, 0)
+      await workbench.openImage(2, 1)
+      await workbench.openImage(49, 48)
+      await vi.advanceTimersByTimeAsync(PREPARE_DELAY_MS)
+      expect(api.requests('engine:prepare')).toEqual([{ imageId: 49, nextImageIds: [50] }])
+      useEngineStore().onStatus({
+        state: 'unavailable',
+        message: 'this app was started without an engine process',
+        pid: null,
+        setting: 'auto',
+        cuda: { available: false, kind: null, reason: null, fix: null, error: null },
+        graphs: [],
+        segmenter: null,
+        queue: null
+      })
+      await workbench.openImage(3, 2)
+      await vi.advanceTimersByTimeAsync(PREPARE_DELAY_MS)
+      expect(api.requests('engine:prepare')).toHaveLength(1)
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
+  test('saveMask stores the newest prompt\'s mask as an accepted human instance with its score and selects it', async () => {
+    const rle = { size: [10, 10] as [number, number], counts: '05500' }
+    api.handle('engine:segment', () => ({ rle, bbox: [0, 0, 5, 5], area: 25, score: 0.93, timings: { embeddingMs: 0, decoderMs: 1, postprocessMs: 0, totalMs: 1 } }))
+    api.handle('instances:createFromMask', (r) => ({ ...instance(30, r.imageId), rle: r.rle, area: 25, categoryText: r.categoryText, score: r.score ?? null }))
+    const workbench = useWorkbenchStore()
+    await workbench.openImage(1, 0)
+    usePromptStore().request(1, { box: [0, 0, 5, 5] })
+    await expect(workbench.saveMask('circle')).resolves.toBe(true)
+    expect(api.requests('instances:createFromMask')).toEqual([
+      { imageId: 1, rle, categoryText: 'circle', status: 'accepted', source: 'human', score: 0.93 }
+    ])
+    expect(useInstancesStore().selectedId).toBe(30)
+  })
+
+  test('EXPECTED FAILURE – saveMask stores nothing and says why when the prompt selected no pixel', async () => {
+    api.handle('engine:segment', () => ({ rle: { size: [10, 10], counts: ':' }, bbox: [0, 0, 0, 0], area: 0, score: 0.1, timings: { embeddingMs: 0, decoderMs: 1, postprocessMs: 0, totalMs: 1 } }))
+    const workbench = useWorkbenchStore()
+    await workbench.openImage(1, 0)
+    usePromptStore().request(1, { points: [{ x: 1, y: 1, positive: false }] })
+    await expect(workbench.saveMask('nothing')).resolves.toBe(false)
+    expect(api.requests('instances:createFromMask')).toEqual([])
+    expect(useNotificationsStore().notices.at(-1)).toMatchObject({ kind: 'error', text: 'Nothing to save: the prompt selects no pixel' })
   })
 })
