@@ -13,7 +13,7 @@ import os
 import shlex
 import sys
 import time
-from typing import List, Optional, Sequence
+from typing import Optional, Sequence
 
 # Debian's torch uses OpenBLAS; its own threads fight torch's (findings: 3.4 s → 0.9 s per step).
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")

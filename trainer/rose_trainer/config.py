@@ -109,11 +109,11 @@ PRESETS: Dict[str, ModelConfig] = {
 class TrainConfig:
     """Optimisation, loss weights and the task mixture."""
 
-    steps: int = 6000
+    steps: int = 4500
     batch_size: int = 8
     lr: float = 1.5e-3
     min_lr_frac: float = 0.05
-    warmup_steps: int = 300
+    warmup_steps: int = 200
     weight_decay: float = 0.02
     grad_clip: float = 1.0
     seed: int = 0
@@ -121,7 +121,7 @@ class TrainConfig:
     w_text: float = 0.5
     w_category: float = 1.0
     w_mask_bce: float = 2.0
-    w_mask_dice: float = 0.5
+    w_mask_dice: float = 1.0
     w_objectness: float = 1.0
     w_siglip: float = 0.25
     w_iou: float = 0.5

@@ -11,14 +11,13 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
-import torch
 from PIL import Image
 
 from . import prompts as P
 from .assign import assign_positives
 from .config import ModelConfig
 from .masks import Letterbox, box_to_text, mask_iou
-from .scenes import COLOURS, SHAPES, STUFF, Scene, Segment, thing_names
+from .scenes import SHAPES, STUFF, Scene, thing_names
 from .tokenizer import Tokenizer, train_bpe
 
 VISION_MEAN = (0.5, 0.5, 0.5)  # on 0..1, SigLIP's normalisation

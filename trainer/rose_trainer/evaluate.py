@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
-import torch
 
 from .data import box_xyxy, damage_mask
 from .masks import iou_matrix, mask_iou

@@ -12,7 +12,7 @@ import json
 import os
 import shutil
 import tempfile
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 import onnx
@@ -20,7 +20,7 @@ import torch
 import torch.nn as nn
 from onnx import external_data_helper, numpy_helper
 
-from . import PACK_FORMAT_VERSION, __version__
+from . import PACK_FORMAT_VERSION
 from . import prompts as P
 from . import safetensors
 from .assign import ROLE_LAYOUT, SCALE_THRESHOLDS
@@ -37,87 +37,43 @@ WEIGHTS_FILE = "weights.safetensors"
 
 # --------------------------------------------------------------------------------------- wrappers
 
-class _VisionGraph(nn.Module):
-    def __init__(self, model: RoseModel) -> None:
+class _Graph(nn.Module):
+    """One exported graph: `body(model, *inputs)` with the model held as `self.model`.
+
+    Holding the whole model under one attribute names every initializer `model.<state_dict key>`,
+    which is how `_externalize` finds its bytes in weights.safetensors.
+    """
+
+    def __init__(self, model: RoseModel, body: Callable[..., object]) -> None:
         super().__init__()
         self.model = model
+        self.body = body
 
-    def forward(self, pixel_values: torch.Tensor) -> torch.Tensor:
-        return self.model.vision(pixel_values)
-
-
-class _EmbedGraph(nn.Module):
-    def __init__(self, model: RoseModel) -> None:
-        super().__init__()
-        self.model = model
-
-    def forward(self, input_ids: torch.Tensor) -> torch.Tensor:
-        return self.model.llm.embed(input_ids)
+    def forward(self, *inputs: torch.Tensor) -> object:
+        """Run the graph body."""
+        return self.body(self.model, *inputs)
 
 
-class _LLMGraph(nn.Module):
-    def __init__(self, model: RoseModel) -> None:
-        super().__init__()
-        self.model = model
-
-    def forward(self, inputs_embeds: torch.Tensor, attention_mask: torch.Tensor, position_ids: torch.Tensor,
-                *past_flat: torch.Tensor) -> Tuple[torch.Tensor, ...]:
-        past = [(past_flat[2 * i], past_flat[2 * i + 1]) for i in range(len(past_flat) // 2)]
-        hidden, presents = self.model.llm(inputs_embeds, attention_mask, position_ids, past)
-        out: List[torch.Tensor] = [self.model.llm.logits(hidden), hidden]
-        for k, v in presents:
-            out += [k, v]
-        return tuple(out)
+def _llm_body(m: RoseModel, inputs_embeds: torch.Tensor, attention_mask: torch.Tensor, position_ids: torch.Tensor,
+              *past_flat: torch.Tensor) -> Tuple[torch.Tensor, ...]:
+    past = [(past_flat[2 * i], past_flat[2 * i + 1]) for i in range(len(past_flat) // 2)]
+    hidden, presents = m.llm(inputs_embeds, attention_mask, position_ids, past)
+    out: List[torch.Tensor] = [m.llm.logits(hidden), hidden]
+    for k, v in presents:
+        out += [k, v]
+    return tuple(out)
 
 
-class _AnalyzerGraph(nn.Module):
-    def __init__(self, model: RoseModel) -> None:
-        super().__init__()
-        self.model = model
-
-    def forward(self, hidden_states: torch.Tensor) -> Tuple[torch.Tensor, ...]:
-        return self.model.analyzer(hidden_states)
-
-
-class _SamEncoderGraph(nn.Module):
-    def __init__(self, model: RoseModel) -> None:
-        super().__init__()
-        self.model = model
-
-    def forward(self, pixel_values: torch.Tensor) -> torch.Tensor:
-        return self.model.sam_encoder(pixel_values)
-
-
-class _SamDecoderGraph(nn.Module):
-    def __init__(self, model: RoseModel) -> None:
-        super().__init__()
-        self.model = model
-
-    def forward(self, image_embeddings: torch.Tensor, point_coords: torch.Tensor, point_labels: torch.Tensor,
-                mask_input: torch.Tensor, has_mask_input: torch.Tensor, prompt_embedding: torch.Tensor,
-                has_prompt_embedding: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
-        return self.model.sam_decoder(image_embeddings, point_coords, point_labels, mask_input, has_mask_input,
-                                      prompt_embedding, has_prompt_embedding)
-
-
-class _AdapterGraph(nn.Module):
-    def __init__(self, model: RoseModel) -> None:
-        super().__init__()
-        self.model = model
-
-    def forward(self, category_embeddings: torch.Tensor, low_res_masks: torch.Tensor, pixel_values: torch.Tensor
-                ) -> torch.Tensor:
-        assert self.model.adapter is not None
-        return self.model.adapter(category_embeddings, low_res_masks, pixel_values)
-
-
-class _TextGraph(nn.Module):
-    def __init__(self, model: RoseModel) -> None:
-        super().__init__()
-        self.model = model
-
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        return self.model.text_encoder(input_ids, attention_mask)
+_BODIES: Dict[str, Callable[..., object]] = {
+    "vision_encoder": lambda m, x: m.vision(x),
+    "embed_tokens": lambda m, ids: m.llm.embed(ids),
+    "llm_decoder": _llm_body,
+    "patch_analyzer": lambda m, h: m.analyzer(h),
+    "sam_encoder": lambda m, x: m.sam_encoder(x),
+    "sam_decoder": lambda m, *a: m.sam_decoder(*a),
+    "category_adapter": lambda m, c, low, x: m.adapter(c, low, x),
+    "text_encoder": lambda m, ids, am: m.text_encoder(ids, am),
+}
 
 
 def graph_specs(cfg: ModelConfig) -> Dict[str, dict]:
@@ -198,13 +154,9 @@ def _example_inputs(cfg: ModelConfig, graph: str) -> Tuple[torch.Tensor, ...]:
         return (torch.randn(3, d, generator=g), torch.randn(3, 1, r, r, generator=g),
                 torch.randn(1, 3, cfg.sam_image_size, cfg.sam_image_size, generator=g))
     if graph == "text_encoder":
+        """Graph body."""
         return (torch.randint(4, cfg.vocab_size, (2, 4), generator=g), torch.tensor([[1, 1, 1, 0], [1, 1, 1, 1]]))
     raise KeyError(graph)
-
-
-_WRAPPERS = {"vision_encoder": _VisionGraph, "embed_tokens": _EmbedGraph, "llm_decoder": _LLMGraph,
-             "patch_analyzer": _AnalyzerGraph, "sam_encoder": _SamEncoderGraph, "sam_decoder": _SamDecoderGraph,
-             "category_adapter": _AdapterGraph, "text_encoder": _TextGraph}
 
 
 def _dynamic_axes(spec: dict) -> Dict[str, Dict[int, str]]:
@@ -221,7 +173,7 @@ def _dynamic_axes(spec: dict) -> Dict[str, Dict[int, str]]:
 def export_graph(model: RoseModel, graph: str, path: str) -> None:
     """torch.onnx.export one graph with the contract's names and dynamic axes."""
     spec = graph_specs(model.cfg)[graph]
-    wrapper = _WRAPPERS[graph](model).eval()
+    wrapper = _Graph(model, _BODIES[graph]).eval()
     torch.onnx.export(wrapper, _example_inputs(model.cfg, graph), path, opset_version=OPSET,
                       input_names=list(spec["inputs"]), output_names=list(spec["outputs"]),
                       dynamic_axes=_dynamic_axes(spec), do_constant_folding=False, export_params=True)
@@ -328,7 +280,8 @@ def manifest_document(cfg: ModelConfig, name: str, version: str, thresholds: Thr
 
 def write_pack(model: RoseModel, tok: Tokenizer, out_dir: str, name: str, version: str, thresholds: Thresholds,
                training: dict, parent: Optional[dict] = None, metrics: Optional[dict] = None,
-               description: str = "", force: bool = False, golden: Optional[callable] = None) -> dict:
+               description: str = "", force: bool = False,
+               golden: Optional[Callable[[str], object]] = None) -> dict:
     """Write a complete pack to `out_dir` atomically: built in a sibling temp folder, checked, then renamed.
 
     `golden(tmp_dir)` may add golden files before the hashes are taken.

@@ -14,8 +14,8 @@ import numpy as np
 import torch
 
 from . import prompts as P
-from .config import ModelConfig, TrainConfig
-from .data import Sample, build_sample, choose_task, damage_mask, name_ids
+from .config import TrainConfig
+from .data import Sample, build_sample, choose_task, damage_mask
 from .losses import info_nce, mask_losses, objectness_bce, text_ce
 from .model import RoseModel
 from .scenes import Scene
@@ -245,11 +245,13 @@ class SceneSource:
         return self.fn(index)
 
 
-def lr_at(step: int, tcfg: TrainConfig) -> float:
-    """Linear warm-up then cosine decay to min_lr_frac·lr."""
+def lr_at(step: int, tcfg: TrainConfig, progress: Optional[float] = None) -> float:
+    """Linear warm-up then cosine decay to min_lr_frac·lr; `progress` (0..1) overrides step/steps for the decay."""
     if step < tcfg.warmup_steps:
         return tcfg.lr * (step + 1) / tcfg.warmup_steps
     t = (step - tcfg.warmup_steps) / max(1, tcfg.steps - tcfg.warmup_steps)
+    if progress is not None:
+        t = max(t, progress)
     t = min(1.0, t)
     return tcfg.lr * (tcfg.min_lr_frac + (1 - tcfg.min_lr_frac) * 0.5 * (1 + math.cos(math.pi * t)))
 
@@ -289,7 +291,11 @@ class _StopFlag:
 def train_loop(phase: str, run_dir: str, model: RoseModel, tok: Tokenizer, tcfg: TrainConfig, source: SceneSource,
                all_names: Sequence[str], start_step: int = 0, optimizer_state: Optional[dict] = None,
                time_budget_s: Optional[float] = None, extra: Optional[Dict[str, object]] = None) -> str:
-    """Optimise until tcfg.steps (or SIGTERM/SIGINT, or the time budget); returns the checkpoint path."""
+    """Optimise until tcfg.steps (or SIGTERM/SIGINT, or the time budget); returns the checkpoint path.
+
+    With a time budget the learning-rate decay follows whichever is further along, steps or wall time,
+    so a run on a busy machine still anneals before it stops; such runs are not bitwise reproducible.
+    """
     os.makedirs(run_dir, exist_ok=True)
     ckpt = os.path.join(run_dir, "checkpoint.pt")
     extra = dict(extra or {})
@@ -304,13 +310,25 @@ def train_loop(phase: str, run_dir: str, model: RoseModel, tok: Tokenizer, tcfg:
     t0 = time.time()
     last_ckpt = t0
     step = start_step
+    spent = float(extra.get("elapsed_s", 0.0))  # wall time of earlier sessions of this run
+
+    def eta(per_step: float) -> float:
+        by_steps = per_step * (tcfg.steps - step)
+        if time_budget_s is None:
+            return by_steps
+        return min(by_steps, max(0.0, time_budget_s - spent - (time.time() - t0)))
+
+    def progress() -> Optional[float]:
+        if time_budget_s is None:
+            return None
+        return (spent + time.time() - t0) / time_budget_s
     window: List[float] = []
     try:
         model.train()
         while step < tcfg.steps:
             if stop.signal:
                 break
-            if time_budget_s is not None and time.time() - t0 > time_budget_s:
+            if time_budget_s is not None and (progress() or 0.0) >= 1.0:
                 stop.signal = "time_budget"
                 break
             ts = time.time()
@@ -320,8 +338,9 @@ def train_loop(phase: str, run_dir: str, model: RoseModel, tok: Tokenizer, tcfg:
                 index = step * tcfg.batch_size + k
                 task = choose_task(rng, tcfg.task_mix)
                 samples.append(build_sample(source.scene(index), task, rng, tok, model.cfg, all_names))
+            lr = lr_at(step, tcfg, progress())
             for g in opt.param_groups:
-                g["lr"] = lr_at(step, tcfg)
+                g["lr"] = lr
             losses = forward_losses(model, samples, tok, tcfg, rng, all_names)
             opt.zero_grad(set_to_none=True)
             losses["total"].backward()
@@ -333,18 +352,23 @@ def train_loop(phase: str, run_dir: str, model: RoseModel, tok: Tokenizer, tcfg:
             if step % tcfg.log_every == 0 or step == tcfg.steps:
                 per_step = sum(window) / len(window)
                 emit("progress", phase=phase, step=step, total_steps=tcfg.steps,
-                     losses={k: round(float(v), 5) for k, v in losses.items()}, lr=round(lr_at(step - 1, tcfg), 7),
+                     losses={k: round(float(v), 5) for k, v in losses.items()}, lr=round(lr, 7),
                      images_per_s=round(tcfg.batch_size / per_step, 3),
-                     eta_s=round(per_step * (tcfg.steps - step), 1), elapsed_s=round(time.time() - t0, 1))
+                     eta_s=round(eta(per_step), 1), elapsed_s=round(spent + time.time() - t0, 1))
             if time.time() - last_ckpt > tcfg.checkpoint_every_s:
+                extra["elapsed_s"] = spent + time.time() - t0
                 save_checkpoint(ckpt, model, opt, step, tcfg, tok, extra)
                 emit("checkpoint", phase=phase, step=step, path=ckpt)
                 last_ckpt = time.time()
     finally:
         for s, h in old.items():
             signal.signal(s, h)
+    extra["elapsed_s"] = spent + time.time() - t0
     save_checkpoint(ckpt, model, opt, step, tcfg, tok, extra)
-    if stop.signal:
+    if stop.signal == "time_budget":
+        emit("done", phase=phase, step=step, total_steps=tcfg.steps, checkpoint=ckpt, reason="time_budget",
+             elapsed_s=round(extra["elapsed_s"], 1))
+    elif stop.signal:
         emit("stopped", phase=phase, reason=stop.signal, step=step, total_steps=tcfg.steps, checkpoint=ckpt,
              resumable=True)
     else:
