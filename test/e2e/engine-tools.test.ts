@@ -143,6 +143,21 @@ describe('box tool and export (serve mode with the engine, Chromium)', () => {
     expect(stored[0]!.score).toBeGreaterThan(0.8)
     expect(Math.abs(stored[0]!.area - square.area) / square.area).toBeLessThan(0.08)
     stored[0]!.bbox.forEach((v, i) => expect(Math.abs(v - square.bbox[i]!)).toBeLessThanOrEqual(4))
+
+    // The engine panel: each graph's device and providers, why CUDA is not used here and the fix.
+    await page.click('[data-testid=status-engine]')
+    await waitForText('[data-testid=engine-graphs]', 'sam-decoder')
+    const cells = await page.locator('[data-testid=engine-graphs] tbody td').allTextContents()
+    const rows = [cells.slice(0, 3), cells.slice(3, 6)].map((row) => row.map((c) => c.trim()))
+    expect(rows.sort()).toEqual([
+      ['sam-decoder', 'CPU', 'cpu'],
+      ['sam-encoder', 'CPU', 'cpu']
+    ])
+    expect(await page.textContent('[data-testid=engine-state]')).toBe('Ready · CPU')
+    expect(await page.textContent('[data-testid=engine-cuda]')).toContain('CUDA is not used.')
+    expect(await page.textContent('[data-testid=engine-fix]')).toMatch(/\S/)
+    await page.keyboard.press('Escape')
+    await page.locator('[data-testid=engine-panel]').waitFor({ state: 'detached' })
     expect(pageErrors).toEqual([])
   })
 
@@ -186,5 +201,46 @@ describe('box tool and export (serve mode with the engine, Chromium)', () => {
     ])
     await page.click('[data-testid=annotations-close]')
     expect(await ws.call('instances:list', { imageId: 1 })).toHaveLength(1)
+  })
+
+  test('EXPECTED FAILURE – without an engine the box tool says so, and a polygon is still drawn and stored', async () => {
+    const dir = tempDir('rose-e2e-no-engine-')
+    copyFileSync(join(REPO_ROOT, 'resources/samples', SCENE), join(dir, SCENE))
+    const bare = await startServe(['--project', dir, '--no-engine'])
+    const client = await TestWsClient.connect(bare.origin, bare.token)
+    const other = await context.newPage()
+    try {
+      const { jobId } = await client.call('images:import', { paths: [dir], recursive: true })
+      await client.waitForEvent('job:done', (p) => p.id === jobId)
+      await other.goto(bare.url)
+      await other.locator('[data-testid=status-engine]', { hasText: 'No engine' }).waitFor({ timeout: 15_000 })
+      await other.locator('[data-testid=status-image]', { hasText: '320×320' }).waitFor({ timeout: 15_000 })
+      await other.keyboard.press('b')
+      await other
+        .locator('[data-testid=prompt-hint]', { hasText: 'The engine is not available (this app was started without an engine process). The polygon tool (P) still works.' })
+        .waitFor({ timeout: 15_000 })
+      const view = (await other.locator('[data-testid=canvas]').boundingBox())!
+      const cx = view.x + view.width / 2
+      const cy = view.y + view.height / 2
+      await other.mouse.move(cx - 40, cy - 40)
+      await other.mouse.down()
+      await other.mouse.move(cx + 40, cy + 40, { steps: 3 })
+      await other.mouse.up()
+      await other.locator('[data-testid=status-prompt]', { hasText: 'SAM · engine unavailable' }).waitFor({ timeout: 15_000 })
+      await other.locator('[data-testid=notice]', { hasText: 'Box/point: The engine is not available' }).waitFor()
+
+      await other.keyboard.press('p')
+      for (const [dx, dy] of [[-60, -60], [60, -60], [60, 60], [-60, 60]] as const) await other.mouse.click(cx + dx, cy + dy)
+      await other.keyboard.press('Enter')
+      await other.locator('[data-testid=category-input]').waitFor()
+      await other.keyboard.type('region')
+      await other.keyboard.press('Enter')
+      await other.locator('[data-testid=instance-category]', { hasText: 'region' }).waitFor()
+      expect(await client.call('instances:list', { imageId: 1 })).toEqual([expect.objectContaining({ categoryText: 'region', status: 'accepted' })])
+    } finally {
+      await other.close()
+      client.close()
+      await bare.stop()
+    }
   })
 })
