@@ -125,7 +125,7 @@ export class AnnotationCanvas {
   private pointer: Point | null = null
   /** The prompt last announced with `promptChanged` (null: none), so only real changes are announced. */
   private announcedPrompt: PromptDraft | null = null
-  private previewMask: { readonly cells: MaskCells; readonly bitmap: HTMLCanvasElement } | null = null
+  private previewMask: { readonly counts: string; readonly cells: MaskCells; readonly bitmap: HTMLCanvasElement } | null = null
   private spaceHeld = false
   private viewSize = { width: 0, height: 0 }
   private overlayFrame = 0
@@ -272,12 +272,16 @@ export class AnnotationCanvas {
   setPreview(preview: CanvasPreview | null): void {
     const mode = promptModeOf(this.modeValue)
     if (!preview || !mode || isEmptyPrompt(mode.prompt)) return this.clearPreview()
+    // The same mask shown dimmed or not (a newer prompt is out, then answered) is only repainted.
     let cells: MaskCells
-    try {
-      cells = MaskCells.fromRle(preview.rle, preview.bbox)
-    } catch (error) {
-      console.error('[canvas] the proposed mask cannot be decoded', error)
-      return this.clearPreview()
+    if (this.previewMask?.counts === preview.rle.counts) cells = this.previewMask.cells
+    else {
+      try {
+        cells = MaskCells.fromRle(preview.rle, preview.bbox)
+      } catch (error) {
+        console.error('[canvas] the proposed mask cannot be decoded', error)
+        return this.clearPreview()
+      }
     }
     const bitmap = document.createElement('canvas')
     bitmap.width = Math.max(1, cells.cols)
@@ -288,7 +292,7 @@ export class AnnotationCanvas {
       paintCells(cells, previewStyle(preview.pending), new Uint32Array(pixels.data.buffer))
       g.putImageData(pixels, 0, 0)
     }
-    this.previewMask = { cells, bitmap }
+    this.previewMask = { counts: preview.rle.counts, cells, bitmap }
     this.scene.setPreview({ id: 0, x: cells.x, y: cells.y, step: cells.step, bitmap })
   }
 
