@@ -166,14 +166,17 @@ interface TracedRing {
 function traceRings(pixels: Uint8Array, width: number, height: number, graph: RingGraph): TracedRing[] {
   const vw = width + 1
   const out = new Uint8Array(vw * (height + 1))
-  const on = (x: number, y: number) => x >= 0 && y >= 0 && x < width && y < height && pixels[y * width + x] !== 0
+  // A copy with a one-pixel background border, so neighbours need no bounds checks.
+  const pw = width + 2
+  const padded = new Uint8Array(pw * (height + 2))
+  for (let y = 0; y < height; y++) padded.set(pixels.subarray(y * width, (y + 1) * width), (y + 1) * pw + 1)
   for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      if (pixels[y * width + x] === 0) continue
-      if (!on(x, y - 1)) out[y * vw + x]! |= 1 // top side, going right
-      if (!on(x + 1, y)) out[y * vw + x + 1]! |= 2 // right side, going down
-      if (!on(x, y + 1)) out[(y + 1) * vw + x + 1]! |= 4 // bottom side, going left
-      if (!on(x - 1, y)) out[(y + 1) * vw + x]! |= 8 // left side, going up
+    for (let x = 0, p = (y + 1) * pw + 1; x < width; x++, p++) {
+      if (padded[p] === 0) continue
+      if (padded[p - pw] === 0) out[y * vw + x]! |= 1 // top side, going right
+      if (padded[p + 1] === 0) out[y * vw + x + 1]! |= 2 // right side, going down
+      if (padded[p + pw] === 0) out[(y + 1) * vw + x + 1]! |= 4 // bottom side, going left
+      if (padded[p - 1] === 0) out[(y + 1) * vw + x]! |= 8 // left side, going up
     }
   }
   const used = new Uint8Array(out.length)

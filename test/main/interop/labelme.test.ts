@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import sharp from 'sharp'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { runAnnotationImport } from '../../../src-main/interop/annotation-import-job'
 import { runExport } from '../../../src-main/interop/export-job'
@@ -136,5 +137,19 @@ describe('labelme', () => {
       ['parts', [1, 20, 14, 4]] // two triangles, one instance: the boxes of both, as pycocotools fills them
     ])
     expect(target.store.listInstances(2).map((i) => [i.categoryText, i.area])).toEqual([['box', 15]])
+  })
+
+  it('reads a mask shape (labelme 5.3+): a PNG of 0/1 values placed at its box', async () => {
+    await addImage(target, 'm.png', 12, 8)
+    const png = await sharp(Buffer.from([1, 1, 0, 0, 1, 1]), { raw: { width: 3, height: 2, channels: 1 } }).png().toBuffer()
+    const file = join(out.path, 'm.json')
+    await writeFile(
+      file,
+      JSON.stringify({ imagePath: 'm.png', imageWidth: 12, imageHeight: 8, shapes: [{ label: 'blob', shape_type: 'mask', points: [[4, 3], [6, 4]], mask: png.toString('base64'), group_id: null }] })
+    )
+    const report = await importInto(target, { format: 'labelme', path: file })
+    expect(report).toMatchObject({ instancesImported: 1, problems: [] })
+    const [blob] = target.store.listInstances(1)
+    expect([blob!.area, blob!.bbox]).toEqual([4, [4, 3, 3, 2]])
   })
 })
