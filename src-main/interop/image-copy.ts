@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { copyFile, mkdir, rename, rm } from 'node:fs/promises'
-import { basename, dirname, join } from 'node:path'
+import { basename, dirname, join, resolve } from 'node:path'
 import { decodeWith, openImage } from '../images/open-image'
 import { writeFileAtomic } from './atomic-file-writer'
 
@@ -23,6 +23,8 @@ export interface CopySource {
  * tag and would see the stored, unrotated frame.
  */
 export async function copyImage(source: CopySource, target: string): Promise<void> {
+  // An export into the image folder itself would replace originals (with re-encoded pixels, for rotated ones).
+  if (resolve(target) === resolve(source.file)) throw new Error(`the copy would overwrite the original ${source.file}: export to another folder`)
   if (source.orientation === 1) {
     await mkdir(dirname(target), { recursive: true })
     const temporary = join(dirname(target), `.${basename(target)}.${randomBytes(4).toString('hex')}.tmp`)

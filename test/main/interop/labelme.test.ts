@@ -72,6 +72,15 @@ describe('labelme', () => {
     expect(existsSync(join(out.path, 'shots', 'a.png'))).toBe(true)
   })
 
+  it('EXPECTED FAILURE – never copies an image over itself when the export goes into the image folder', async () => {
+    await project()
+    const report = await runExport(source.store, ExportOptions.parse({ format: 'labelme', copyImages: true }), source.root, noProgress)
+    expect(report.skipped.map((s) => s.reason)).toEqual([
+      `cannot copy the image: the copy would overwrite the original ${join(source.root, 'shots', 'a.png')}: export to another folder`,
+      `cannot copy the image: the copy would overwrite the original ${join(source.root, 'shots', 'b.jpg')}: export to another folder`
+    ])
+  })
+
   it('round-trips into a new project pixel for pixel, holes and parts included', async () => {
     await project()
     await runExport(source.store, ExportOptions.parse({ format: 'labelme' }), out.path, noProgress)
