@@ -106,16 +106,19 @@ export function useRoseEvents(api: RoseApi): void {
       if (message) notifications.push('info', message)
       else if (info.state === 'failed' && info.error) notifications.push('error', `${info.kind} failed: ${info.error.message}`)
     }),
-    api.on('engine:status', (status) => {
-      // A fresh engine has no embeddings: get the open image ready for the box tool again.
-      if (engine.onStatus(status)) workbench.prepareEngine()
-    }),
+    api.on('engine:status', (status) => engine.onStatus(status)),
     api.on('images:changed', () => reloadImages()),
     api.on('instances:changed', ({ imageId }) => {
       if (imageId === instances.imageId) reloadInstances()
     }),
     api.on('history:changed', (state) => history.set(state))
   ]
+
+  // A fresh engine has no embeddings: get the open image ready for the box tool again.
+  const stopReady = watch(
+    () => engine.readyCount,
+    () => workbench.prepareEngine()
+  )
 
   const stopEpoch = watch(
     () => session.epoch,
@@ -129,5 +132,6 @@ export function useRoseEvents(api: RoseApi): void {
     reloadImagesWhileImporting.cancel()
     reloadInstances.cancel()
     stopEpoch()
+    stopReady()
   })
 }

@@ -1,5 +1,5 @@
 import { defineStore } from 'pinia'
-import { computed, shallowRef } from 'vue'
+import { computed, ref, shallowRef } from 'vue'
 import type { DeviceSettingValue, EngineStatusValue } from '../../../src-preload/contract'
 import { ExpectedError } from '../api'
 import { useSessionStore } from './session'
@@ -19,30 +19,41 @@ export const useEngineStore = defineStore('engine', () => {
   const session = useSessionStore()
   const status = shallowRef<EngineStatusValue | null>(null)
   const busy = shallowRef<'device' | 'restart' | null>(null)
+  /** Bumped each time the engine becomes ready (first start, restart, recovery from a crash): it holds no embeddings then. */
+  const readyCount = ref(0)
   let prepareTimer: ReturnType<typeof setTimeout> | null = null
   let prepared: number | null = null
 
   /** True when the engine answers prompts now. */
   const ready = computed(() => status.value?.state === 'ready')
 
-  /** Reloads the status from main. */
-  async function load(): Promise<void> {
-    status.value = await session.requireApi().invoke('engine:status', {})
-  }
-
-  /** Adopts a status main pushed (`engine:status` event); returns whether the engine just became ready. */
-  function onStatus(next: EngineStatusValue): boolean {
+  // Every status goes through here, whether main pushed it or answered a call: events and answers race,
+  // and a transition to ready must be seen once whichever comes first.
+  function adopt(next: EngineStatusValue, fresh = false): void {
     const wasReady = status.value?.state === 'ready'
     status.value = next
     if (next.state !== 'ready') prepared = null
-    return next.state === 'ready' && !wasReady
+    else if (!wasReady || fresh) {
+      prepared = null
+      readyCount.value += 1
+    }
+  }
+
+  /** Reloads the status from main. */
+  async function load(): Promise<void> {
+    adopt(await session.requireApi().invoke('engine:status', {}))
+  }
+
+  /** Adopts a status main pushed (`engine:status` event). */
+  function onStatus(next: EngineStatusValue): void {
+    adopt(next)
   }
 
   /** Switches the device setting; the engine recreates its sessions on the new device. */
   async function setDevice(device: DeviceSettingValue): Promise<void> {
     busy.value = 'device'
     try {
-      status.value = await session.requireApi().invoke('engine:setDevice', { device })
+      adopt(await session.requireApi().invoke('engine:setDevice', { device }))
     } finally {
       busy.value = null
     }
@@ -53,7 +64,8 @@ export const useEngineStore = defineStore('engine', () => {
     busy.value = 'restart'
     prepared = null
     try {
-      status.value = await session.requireApi().invoke('engine:restart', {})
+      // A new process even if no event showed it stopping: its embeddings are gone either way.
+      adopt(await session.requireApi().invoke('engine:restart', {}), true)
     } finally {
       busy.value = null
     }
@@ -88,5 +100,5 @@ export const useEngineStore = defineStore('engine', () => {
     prepareTimer = null
   }
 
-  return { status, busy, ready, load, onStatus, setDevice, restart, prepareSoon, cancelPrepare }
+  return { status, busy, readyCount, ready, load, onStatus, setDevice, restart, prepareSoon, cancelPrepare }
 })
