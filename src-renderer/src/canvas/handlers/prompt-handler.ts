@@ -67,10 +67,7 @@ export abstract class PromptHandler implements ToolHandler {
     if (press && Math.hypot(e.view.x - press.view.x, e.view.y - press.view.y) > CLICK_SLOP_PX) {
       this.press = null
       this.beginDrag(press, e)
-      return
     }
-    // The pointer position feeds the point previews drawn on the overlay.
-    if (!isEmptyPrompt(this.editable?.prompt ?? EMPTY_PROMPT)) this.ctx.requestOverlay()
   }
 
   pointerUp(e: PointerInput): void {
