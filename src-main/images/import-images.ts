@@ -15,23 +15,13 @@ import { toProjectPath } from './project-path'
 import { readImageFile } from './read-image-file'
 import { scanPaths } from './scan'
 import { writeThumbnail } from './thumbnails'
+import type { NewImageRow } from '../store/project-store'
 
 /** The result of an import: counts, duplicates and failures, items named by their project path. */
 export type ImportReport = ImportReportValue
 
-/** A row for the images table, as the import produces it. */
-export interface NewImageRow {
-  /** Relative to the project root with '/' separators (absolute, '/'-separated, for files outside it). */
-  readonly path: string
-  /** Width of the oriented frame. */
-  readonly width: number
-  /** Height of the oriented frame. */
-  readonly height: number
-  readonly orientation: number
-  readonly fileSize: number
-  readonly contentHash: string
-  readonly format: string
-}
+/** A row for the images table, as the import produces it (defined with the store that keeps it). */
+export type { NewImageRow }
 
 /** Where imported images go; implemented by the project store. */
 export interface ImageSink {

@@ -26,8 +26,11 @@ export const PROJECT_DATA_DIR = '.rose'
 
 /** An image row to insert, as the import produces it. */
 export interface NewImageRow {
+  /** Relative to the project root with '/' separators (absolute, '/'-separated, for files outside it). */
   readonly path: string
+  /** Width of the oriented frame. */
   readonly width: number
+  /** Height of the oriented frame. */
   readonly height: number
   readonly orientation: number
   readonly fileSize: number
