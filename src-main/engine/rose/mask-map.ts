@@ -1,0 +1,119 @@
+/**
+ * Mask logits on the SAM grid → masks of the original image (model-pack.md sections 7.1 step 4 and 8).
+ *
+ * NMS runs on the low-resolution grid inside the image's content area, as the trainer does. A kept
+ * mask is mapped to original pixels by one bilinear sample per pixel at
+ * u = (x + 0.5)·s·r/Ls − 0.5 (clamped to the grid) — separable, so each output row and column reads
+ * two grid cells with fixed weights. Those taps feed `thresholdToRle`, which writes the thresholded
+ * mask straight into COCO runs and only visits the columns and row groups the mask's positive
+ * logits can reach: work is bounded by the mask's box, and nothing image-sized is allocated, so a
+ * 20000×15000 image costs what its masks' boxes cost.
+ */
+import { thresholdToRle, type AxisTaps } from '../interactive/sam-postprocess'
+import type { RleRuns } from '../../masks/rle'
+
+/**
+ * The taps of section 8 along one axis: for output index i, the grid cells floor(u) and
+ * floor(u) + 1 with weights 1 − f and f, where u = (i + 0.5)·s·r/Ls − 0.5 clamped to [0, r − 1].
+ * Written exactly as the trainer's `logits_to_image_mask` computes it, so thresholds agree bit for bit.
+ */
+export function roseAxisTaps(output: number, scale: number, lowRes: number, frame: number): AxisTaps {
+  if (!Number.isInteger(output) || output < 1) throw new RangeError(`output: expected a positive integer, got ${output}`)
+  const k = (scale * lowRes) / frame
+  const start = new Int32Array(output)
+  const weights = new Float64Array(output * 3)
+  for (let i = 0; i < output; i++) {
+    const u = Math.min(Math.max((i + 0.5) * k - 0.5, 0), lowRes - 1)
+    const u0 = Math.floor(u)
+    const fu = u - u0
+    // At the last cell u1 = u0 and fu = 0; the shared weight table holds three taps per index.
+    start[i] = u0
+    weights[3 * i] = 1 - fu
+    if (u0 + 1 <= lowRes - 1) weights[3 * i + 1] = fu
+  }
+  return { length: output, start, weights }
+}
+
+/** The taps of both axes of an image, shared by every mask of that image. */
+export interface ImageTaps {
+  readonly rows: AxisTaps
+  readonly columns: AxisTaps
+}
+
+/** Taps for mapping `lowRes`-grid logits over a frame of side `frame` to a width × height image. */
+export function imageTaps(width: number, height: number, lowRes: number, frame: number): ImageTaps {
+  const scale = frame / Math.max(width, height)
+  return { rows: roseAxisTaps(height, scale, lowRes, frame), columns: roseAxisTaps(width, scale, lowRes, frame) }
+}
+
+/** One mask's logits (row-major `lowRes`²) → COCO runs at the original size, pixels > threshold. */
+export function logitsToRuns(logits: ArrayLike<number>, lowRes: number, taps: ImageTaps, threshold: number): RleRuns {
+  return thresholdToRle(logits, lowRes, taps.rows, taps.columns, threshold)
+}
+
+/** How NMS decides (the manifest's `inference` values). */
+export interface NmsOptions {
+  readonly maskThreshold: number
+  readonly minMaskArea: number
+  readonly nmsIou: number
+}
+
+/**
+ * Greedy mask NMS on the low-resolution grid, masks taken in the given (score) order: each mask is
+ * binarised at the threshold inside the content area (rows < contentRows, columns < contentColumns);
+ * one with fewer than `minMaskArea` cells, or whose IoU with an already kept mask exceeds `nmsIou`,
+ * is dropped. `masks` holds `count` planes of lowRes² logits back to back (plane stride `stride`).
+ * Returns the indices kept.
+ */
+export function nmsOnGrid(
+  masks: Float32Array,
+  count: number,
+  lowRes: number,
+  stride: number,
+  contentRows: number,
+  contentColumns: number,
+  options: NmsOptions
+): number[] {
+  const cells = contentRows * contentColumns
+  const words = Math.ceil(cells / 32)
+  const bits: Uint32Array[] = []
+  const areas: number[] = []
+  const keep: number[] = []
+  for (let j = 0; j < count; j++) {
+    const plane = masks.subarray(j * stride, j * stride + lowRes * lowRes)
+    const b = new Uint32Array(words)
+    let area = 0
+    for (let y = 0; y < contentRows; y++) {
+      const row = y * lowRes
+      for (let x = 0; x < contentColumns; x++) {
+        if (plane[row + x]! > options.maskThreshold) {
+          const cell = y * contentColumns + x
+          b[cell >>> 5]! |= 1 << (cell & 31)
+          area++
+        }
+      }
+    }
+    bits.push(b)
+    areas.push(area)
+    if (area < options.minMaskArea) continue
+    let ok = true
+    for (const k of keep) {
+      const other = bits[k]!
+      let inter = 0
+      for (let w = 0; w < words; w++) inter += popcount(b[w]! & other[w]!)
+      const union = area + areas[k]! - inter
+      if (union > 0 && inter / union > options.nmsIou) {
+        ok = false
+        break
+      }
+    }
+    if (ok) keep.push(j)
+  }
+  return keep
+}
+
+function popcount(x: number): number {
+  x -= (x >>> 1) & 0x55555555
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333)
+  return (((x + (x >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24
+}
