@@ -27,9 +27,9 @@ export class PackError extends ExpectedError {
   override readonly name = 'PackError'
   readonly problem: PackProblem
 
-  constructor(problem: PackProblem, reason: string) {
+  constructor(problem: PackProblem, reason: string, options?: { readonly message?: string }) {
     const where = problem.file === null ? '' : `${problem.file}: `
-    super(PACK_BROKEN, `broken model pack ${problem.pack}: ${where}${reason}`)
+    super(PACK_BROKEN, options?.message ?? `broken model pack ${problem.pack}: ${where}${reason}`)
     this.problem = problem
   }
 }

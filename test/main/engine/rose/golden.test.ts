@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { fromString, merge, area } from '../../../../src-main/masks/rle'
+import { fromString, merge, area, type Rle } from '../../../../src-main/masks/rle'
 import { ModelPack } from '../../../../src-main/engine/pack/model-pack'
 import type { GraphName } from '../../../../src-main/engine/pack/manifest'
 import { letterbox } from '../../../../src-main/engine/rose/frame'
@@ -24,7 +24,7 @@ const MASK_PIXEL_TOLERANCE = 3
 /** Objectness scores (sigmoid) of the engine and the trainer. */
 const SCORE_TOLERANCE = 1e-5
 
-function pixelDifference(a: GoldenRle, b: GoldenRle): number {
+function pixelDifference(a: Rle, b: GoldenRle): number {
   const ra = fromString(a.counts, a.size[0], a.size[1])
   const rb = fromString(b.counts, b.size[0], b.size[1])
   return area(merge([ra, rb])) - area(merge([ra, rb], true))
