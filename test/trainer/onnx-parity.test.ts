@@ -11,7 +11,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url))
 const packDir = process.env['ROSE_PACK_DIR'] ?? join(root, 'resources', 'models', 'rose-tiny')
 
 interface TensorEntry {
-  readonly dtype: 'float32' | 'int64'
+  readonly dtype: 'float32' | 'int64' | 'uint8'
   readonly shape: readonly number[]
   readonly offset: number
   readonly byte_length: number
@@ -62,9 +62,14 @@ function loadTensor(id: string): ort.Tensor {
   // Copy into a fresh, aligned buffer: typed-array views need offsets aligned to their element size.
   const bytes = new Uint8Array(blob.subarray(entry.offset, entry.offset + entry.byte_length))
   const dims = [...entry.shape]
-  return entry.dtype === 'float32'
-    ? new ort.Tensor('float32', new Float32Array(bytes.buffer, 0, entry.byte_length / 4), dims)
-    : new ort.Tensor('int64', new BigInt64Array(bytes.buffer, 0, entry.byte_length / 8), dims)
+  switch (entry.dtype) {
+    case 'float32':
+      return new ort.Tensor('float32', new Float32Array(bytes.buffer, 0, entry.byte_length / 4), dims)
+    case 'int64':
+      return new ort.Tensor('int64', new BigInt64Array(bytes.buffer, 0, entry.byte_length / 8), dims)
+    case 'uint8':
+      return new ort.Tensor('uint8', bytes, dims)
+  }
 }
 
 /** Elements of `data` (shape `dims`, C order) with index in [start, end) along `axis`. */

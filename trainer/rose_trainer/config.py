@@ -132,8 +132,8 @@ class TrainConfig:
     point_prompts_per_image: int = 1
     max_named_per_batch: int = 64
     task_mix: Tuple[Tuple[str, float], ...] = field(default=(
-        ("dense", 0.40), ("instance", 0.15), ("refine_mask", 0.17), ("refine_category", 0.08),
-        ("refine_missed", 0.10), ("referring", 0.10)))
+        ("dense", 0.45), ("instance", 0.12), ("refine_mask", 0.20), ("refine_category", 0.08),
+        ("refine_missed", 0.08), ("referring", 0.07)))
     checkpoint_every_s: float = 300.0
     log_every: int = 10
 

@@ -110,6 +110,21 @@ def box_xyxy(mask: np.ndarray) -> Tuple[float, float, float, float]:
     return float(xs.min()), float(ys.min()), float(xs.max() + 1), float(ys.max() + 1)
 
 
+def box_mask_input(box: Sequence[float], r: int, frame_size: int) -> np.ndarray:
+    """The dense form of a box prompt: an r×r logit map, +4 on cells whose centre is inside the box, −4 elsewhere.
+
+    `box` is (x1, y1, x2, y2) in SAM-frame pixels. A decoder trained from scratch learns to segment the
+    object inside a drawn rectangle far faster than from two corner tokens (findings: box mIoU 0.36
+    with corner tokens only, ~0.9 with the box as a dense input), so packs that declare
+    `inference.box_prompt_mask_input = "rectangle"` get both.
+    """
+    k = r / frame_size
+    c = np.arange(r, dtype=np.float64) + 0.5
+    inx = (c >= box[0] * k) & (c < box[2] * k)
+    iny = (c >= box[1] * k) & (c < box[3] * k)
+    return np.where(iny[:, None] & inx[None, :], 4.0, -4.0).astype(np.float32)
+
+
 # ------------------------------------------------------------------------------------------- damage
 
 def _shift(m: np.ndarray, dy: int, dx: int) -> np.ndarray:

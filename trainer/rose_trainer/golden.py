@@ -1,7 +1,7 @@
 """Golden files: fixed inputs → every graph's outputs and end-to-end results, for the engine to reproduce.
 
 Layout (docs/model-pack.md, "Golden files"): `golden/golden.json` describes tensors stored back to back
-in `golden/tensors.bin` (little-endian, C order), the per-graph cases that use them, and end-to-end
+in `golden/tensors.bin` (little-endian, C order, float32 / int64 / uint8), the per-graph cases, and end-to-end
 cases (input image, prompt ids, kept patches, survivors, names, masks as COCO RLE).
 """
 from __future__ import annotations
@@ -38,7 +38,7 @@ class _Store:
         arr = np.ascontiguousarray(arr)
         if arr.dtype == np.float64:
             arr = arr.astype(np.float32)
-        dt = {np.dtype(np.float32): "float32", np.dtype(np.int64): "int64"}[arr.dtype]
+        dt = {np.dtype(np.float32): "float32", np.dtype(np.int64): "int64", np.dtype(np.uint8): "uint8"}[arr.dtype]
         raw = arr.astype(arr.dtype.newbyteorder("<"), copy=False).tobytes()
         key = (dt, tuple(arr.shape), raw)
         if key in self._by_bytes:
@@ -93,8 +93,8 @@ def write_golden(model: RoseModel, tok: Tokenizer, th: Thresholds, pack_dir: str
             insts = pipe.dense(sc.image, trace=tr)
             t = tr.tensors
             e2e.append({
-                "name": f"scene{si}", "task": "dense", "image": store.add(f"scene{si}.image", sc.image.astype(np.int64)),
-                "image_dtype": "uint8 stored as int64, [H, W, 3] RGB",
+                "name": f"scene{si}", "task": "dense", "image": store.add(f"scene{si}.image", sc.image),
+                "image_layout": "uint8 [H, W, 3] RGB",
                 "user_prompt": P.DENSE[0], "prompt_text": P.chat(P.DENSE[0]),
                 "input_ids": t["prompt.input_ids"][0].tolist(),
                 "kept_patches": t["dense.kept_patches"].tolist(),

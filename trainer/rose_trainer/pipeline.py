@@ -12,7 +12,7 @@ import numpy as np
 import torch
 
 from . import prompts as P
-from .data import sam_input, vision_input
+from .data import box_mask_input, sam_input, vision_input
 from .masks import Letterbox, box_to_text, logits_to_image_mask
 from .model import RoseModel
 from .sequence import assemble
@@ -253,7 +253,9 @@ class Pipeline:
         pts = np.asarray([[[b[0] * s, b[1] * s], [b[2] * s, b[3] * s]] for b in boxes_xyxy], dtype=np.float32)
         labels = np.tile(np.asarray([[2.0, 3.0]], dtype=np.float32), (len(boxes_xyxy), 1))
         _spv, emb = self.sam_embed(image)
-        _iou, low = self.decode(emb, points=pts, labels=labels)
+        r = self.cfg.sam_mask_size
+        mi = np.stack([box_mask_input(p.reshape(-1), r, self.cfg.sam_image_size) for p in pts])[:, None]
+        _iou, low = self.decode(emb, points=pts, labels=labels, mask_input=mi)
         return [logits_to_image_mask(low[i, 0].numpy(), h0, w0, self.cfg.sam_image_size, self.th.mask_threshold)
                 for i in range(len(boxes_xyxy))]
 

@@ -15,7 +15,7 @@ import torch
 
 from . import prompts as P
 from .config import TrainConfig
-from .data import Sample, build_sample, choose_task, damage_mask
+from .data import Sample, box_mask_input, build_sample, choose_task
 from .losses import info_nce, mask_losses, objectness_bce, text_ce
 from .model import RoseModel
 from .scenes import Scene
@@ -150,13 +150,7 @@ def forward_losses(model: RoseModel, samples: Sequence[Sample], tok: Tokenizer, 
             side = max(x2 - x1, y2 - y1)
             j = rng.normal(0, 0.06 * side, 4).clip(-0.15 * side, 0.15 * side)
             box = ((x1 + j[0], y1 + j[1]), (x2 + j[2], y2 + j[3]))
-            mi = None
-            if rng.random() < 0.2:
-                dm = damage_mask(m, rng)
-                if dm.shape[-1] != r:
-                    dm = torch.nn.functional.adaptive_avg_pool2d(torch.from_numpy(dm.astype(np.float32))[None, None],
-                                                                 r)[0, 0].numpy() > 0.5
-                mi = np.where(dm, 4.0, -4.0).astype(np.float32)
+            mi = box_mask_input([box[0][0], box[0][1], box[1][0], box[1][1]], r, model.cfg.sam_image_size)
             boxes.append(_Prompt(i, m, "box", coords=box, labels=(2.0, 3.0), mask_input=mi))
         for k in rng.permutation(len(s.prompt_masks))[: tcfg.point_prompts_per_image]:
             m = s.prompt_masks[k]
