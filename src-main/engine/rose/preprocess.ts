@@ -19,20 +19,143 @@ export interface FramePixels {
   readonly height: number
 }
 
+/** A content size to resize to. */
+export interface ContentSize {
+  readonly width: number
+  readonly height: number
+}
+
 /**
- * Decodes an opened image at a content size: oriented, alpha flattened onto black, grey and 16-bit
- * converted to 8-bit sRGB by value, bilinear resize (antialiased when shrinking; none at scale 1).
+ * Decodes an opened image once and resizes it to each content size: oriented, alpha flattened onto
+ * black, grey and 16-bit converted to 8-bit sRGB by value, then PIL's antialiased bilinear resize
+ * (`resampleBilinear`, bit-exact with the trainer's PIL). The resize runs here rather than in sharp because sharp resizes before it
+ * orients and its resampling is not mirror-symmetric, so the same oriented pixels stored under
+ * another EXIF orientation would reach the model slightly differently. Images more than twice the
+ * largest frame are first shrunk by sharp to twice that size, so a 20000×15000 file is never
+ * decoded whole.
  */
-export async function readFramePixels(image: OpenedImage, width: number, height: number): Promise<FramePixels> {
+export async function readFramePixels(image: OpenedImage, sizes: readonly ContentSize[]): Promise<FramePixels[]> {
+  const largest = Math.max(...sizes.map((s) => Math.max(s.width, s.height)))
+  const longSide = Math.max(image.width, image.height)
+  const shrink = longSide > 2 * largest
+  const width = shrink ? Math.max(1, Math.round((image.width * 2 * largest) / longSide)) : image.width
+  const height = shrink ? Math.max(1, Math.round((image.height * 2 * largest) / longSide)) : image.height
   const { data, info } = await decodeWith(image, (pipeline) => {
     let p = pipeline.flatten({ background: '#000000' }).toColourspace('srgb')
-    if (width !== image.width || height !== image.height) p = p.resize(width, height, { fit: 'fill', kernel: 'linear' })
+    if (shrink) p = p.resize(width, height, { fit: 'fill', kernel: 'linear' })
     return p.removeAlpha().raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true })
   })
   if (info.channels !== 3 || info.width !== width || info.height !== height) {
     throw new Error(`decoder returned ${info.width}×${info.height}×${info.channels}, expected ${width}×${height}×3`)
   }
-  return { rgb: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width, height }
+  const rgb = new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+  return sizes.map((s) => (s.width === width && s.height === height ? { rgb, width, height } : { rgb: resampleBilinear(rgb, width, height, s.width, s.height), width: s.width, height: s.height }))
+}
+
+interface AxisWeights {
+  readonly start: Int32Array
+  readonly count: Int32Array
+  /** Fixed-point weights (PIL's 22 fraction bits), `taps` per output index. */
+  readonly weights: Int32Array
+  readonly taps: number
+}
+
+// PIL's 8-bit resampling works in fixed point with this many fraction bits (Resample.c).
+const PRECISION_BITS = 32 - 8 - 2
+const HALF = 1 << (PRECISION_BITS - 1)
+const ONE = 1 << PRECISION_BITS
+
+// PIL's precompute_coeffs for the bilinear (triangle) filter, with the support widened by the scale
+// when shrinking (which makes it antialiased), then normalize_coeffs_8bpc.
+function axisWeights(input: number, output: number): AxisWeights {
+  const scale = input / output
+  const filterScale = Math.max(scale, 1)
+  const support = filterScale
+  const taps = Math.ceil(support) * 2 + 1
+  const start = new Int32Array(output)
+  const count = new Int32Array(output)
+  const weights = new Int32Array(output * taps)
+  const k = new Float64Array(taps)
+  const ss = 1 / filterScale
+  for (let i = 0; i < output; i++) {
+    const center = (i + 0.5) * scale
+    const lo = Math.max(Math.trunc(center - support + 0.5), 0)
+    const n = Math.min(Math.trunc(center + support + 0.5), input) - lo
+    let sum = 0
+    for (let x = 0; x < n; x++) {
+      const d = Math.abs((x + lo - center + 0.5) * ss)
+      const w = d < 1 ? 1 - d : 0
+      k[x] = w
+      sum += w
+    }
+    for (let x = 0; x < n; x++) {
+      const w = sum !== 0 ? k[x]! / sum : k[x]!
+      weights[i * taps + x] = w < 0 ? Math.trunc(-0.5 + w * ONE) : Math.trunc(0.5 + w * ONE)
+    }
+    start[i] = lo
+    count[i] = n
+  }
+  return { start, count, weights, taps }
+}
+
+function clip8(sum: number): number {
+  const v = Math.floor(sum / ONE)
+  return v < 0 ? 0 : v > 255 ? 255 : v
+}
+
+/**
+ * Resizes interleaved RGB exactly as PIL's `resize(…, BILINEAR)` does for 8-bit images (the
+ * trainer's letterbox): antialiased triangle filter, fixed-point weights, horizontal pass rounded
+ * to 8 bits, then the vertical pass.
+ */
+export function resampleBilinear(rgb: Uint8Array, width: number, height: number, toWidth: number, toHeight: number): Uint8Array {
+  if (rgb.length !== width * height * 3) throw new RangeError(`rgb: expected ${width * height * 3} bytes for ${width}×${height}, got ${rgb.length}`)
+  let current = rgb
+  if (toWidth !== width) {
+    const xs = axisWeights(width, toWidth)
+    const out = new Uint8Array(height * toWidth * 3)
+    for (let y = 0; y < height; y++) {
+      const src = y * width * 3
+      const dst = y * toWidth * 3
+      for (let x = 0; x < toWidth; x++) {
+        const lo = xs.start[x]!
+        const n = xs.count[x]!
+        const wBase = x * xs.taps
+        let r = HALF
+        let g = HALF
+        let b = HALF
+        for (let k = 0; k < n; k++) {
+          const w = xs.weights[wBase + k]!
+          const p = src + (lo + k) * 3
+          r += w * current[p]!
+          g += w * current[p + 1]!
+          b += w * current[p + 2]!
+        }
+        out[dst + x * 3] = clip8(r)
+        out[dst + x * 3 + 1] = clip8(g)
+        out[dst + x * 3 + 2] = clip8(b)
+      }
+    }
+    current = out
+  }
+  if (toHeight !== height) {
+    const ys = axisWeights(height, toHeight)
+    const line = toWidth * 3
+    const out = new Uint8Array(toHeight * line)
+    for (let y = 0; y < toHeight; y++) {
+      const lo = ys.start[y]!
+      const n = ys.count[y]!
+      const wBase = y * ys.taps
+      const dst = y * line
+      for (let i = 0; i < line; i++) {
+        let v = HALF
+        for (let k = 0; k < n; k++) v += ys.weights[wBase + k]! * current[(lo + k) * line + i]!
+        out[dst + i] = clip8(v)
+      }
+    }
+    current = out
+  }
+  return current === rgb ? rgb.slice() : current
 }
 
 /**

@@ -386,11 +386,13 @@ export class RosePipeline {
       opened = await openImage(path, { maxPixels: ENGINE_MAX_PIXELS })
       vision = letterbox(opened, m.sizes.image_size)
       sam = letterbox(opened, m.sizes.sam_image_size)
-      visionPixels = await readFramePixels(opened, vision.contentWidth, vision.contentHeight)
-      samPixels =
-        sam.contentWidth === vision.contentWidth && sam.contentHeight === vision.contentHeight
-          ? visionPixels
-          : await readFramePixels(opened, sam.contentWidth, sam.contentHeight)
+      const same = sam.contentWidth === vision.contentWidth && sam.contentHeight === vision.contentHeight
+      const frames = await readFramePixels(opened, [
+        { width: vision.contentWidth, height: vision.contentHeight },
+        ...(same ? [] : [{ width: sam.contentWidth, height: sam.contentHeight }])
+      ])
+      visionPixels = frames[0]!
+      samPixels = frames[same ? 0 : 1]!
     } catch (error) {
       if (error instanceof ImageProblemError) throw new ImageProblemError(error.kind, `${path}: ${error.message}`, error.detail)
       throw error

@@ -83,10 +83,10 @@ describe.skipIf(!GOLDEN_PACK_PRESENT)('engine parity with the trainer on the gol
     const visionCase = golden.doc.graph_cases.find((c) => c.graph === 'vision_encoder')!
     const samCase = golden.doc.graph_cases.find((c) => c.graph === 'sam_encoder')!
     const v = letterbox(opened, m.sizes.image_size)
-    const pixels = await readFramePixels(opened, v.contentWidth, v.contentHeight)
-    const vision = frameTensor(pixels, m.sizes.image_size, m.preprocessing.vision, null, 4)
+    const [pixels] = await readFramePixels(opened, [{ width: v.contentWidth, height: v.contentHeight }])
+    const vision = frameTensor(pixels!, m.sizes.image_size, m.preprocessing.vision, null, 4)
     expect(compareFloats(vision, golden.tensor(visionCase.inputs['pixel_values']!).data as Float32Array, 0, 0)).toEqual({ violations: 0, maxAbsDiff: 0 })
-    const sam = frameTensor(pixels, m.sizes.sam_image_size, m.preprocessing.sam)
+    const sam = frameTensor(pixels!, m.sizes.sam_image_size, m.preprocessing.sam)
     expect(compareFloats(sam, golden.tensor(samCase.inputs['pixel_values']!).data as Float32Array, 0, 0)).toEqual({ violations: 0, maxAbsDiff: 0 })
   })
 
