@@ -133,7 +133,21 @@ describe('mask logits to image pixels', () => {
     // > 0 for u in (9.5, 29.5), i.e. x from 1563 (u = 9.5064) to 4686 (u = 29.4936; x = 4687 samples
     // exactly 0), and for v in (39.5, 59.5), i.e. y from 6250 to 9374.
     expect(toBbox(runs)).toEqual([1563, 6250, 3124, 3125])
-    expect(area(runs)).toBe(3124 * 3125)
+    // Bilinear interpolation rounds the corners; count the pixel-by-pixel rule over the box (and a margin).
+    const s = 128 / 20000
+    const sample = (x: number, y: number): number => {
+      const u = Math.min(Math.max((x + 0.5) * s - 0.5, 0), r - 1)
+      const v = Math.min(Math.max((y + 0.5) * s - 0.5, 0), r - 1)
+      const u0 = Math.floor(u)
+      const v0 = Math.floor(v)
+      const fu = u - u0
+      const fv = v - v0
+      const g = (j: number, i: number): number => logits[Math.min(j, r - 1) * r + Math.min(i, r - 1)]!
+      return (g(v0, u0) * (1 - fu) + g(v0, u0 + 1) * fu) * (1 - fv) + (g(v0 + 1, u0) * (1 - fu) + g(v0 + 1, u0 + 1) * fu) * fv
+    }
+    let expected = 0
+    for (let y = 6240; y < 9385; y++) for (let x = 1553; x < 4697; x++) if (sample(x, y) > 0) expected++
+    expect(area(runs)).toBe(expected)
   })
 
   test('NMS drops small masks and masks overlapping a kept one, in score order, inside the content area', () => {
