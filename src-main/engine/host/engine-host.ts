@@ -7,6 +7,9 @@ import { errorMessage, isCancellation } from '../../common/errors'
 import type { Disposable } from '../../common/lifecycle'
 import { SamSegmenter, minisamModelFiles, type SamModelFiles } from '../interactive/sam-segmenter'
 import type { ImageRef } from '../interactive/interactive-segmenter'
+import { PackRegistry, type PackSource } from '../pack/pack-registry'
+import type { RosePipeline } from '../rose/rose-pipeline'
+import type { Rle } from '../../masks/rle'
 import { parseDeviceSetting, type CudaProbes, type DeviceSetting } from '../providers'
 import { SessionPool } from '../session-pool'
 import type { HostPort } from './host-port'
@@ -30,6 +33,8 @@ export interface EngineHostOptions {
   readonly segmenter?: SamModelFiles
   /** Embeddings kept in memory. */
   readonly cacheSize?: number
+  /** Folders of model packs (bundled first) and the pack to activate first; no packs when absent. */
+  readonly packs?: { readonly sources: readonly PackSource[]; readonly active?: string }
   /** Enables `debug.*` methods (tests). */
   readonly debug?: boolean
   /** Machine checks for CUDA (tests inject them in-process; not serialisable). */
@@ -61,6 +66,7 @@ export class EngineHost implements Disposable {
   private readonly pool: SessionPool
   private readonly segmenter: SamSegmenter
   private readonly files: SamModelFiles
+  private readonly packs: PackRegistry
   private readonly queue = new JobQueue(1)
   private readonly cancels = new Map<number, () => void>()
   private readonly subscription: Disposable
@@ -77,6 +83,7 @@ export class EngineHost implements Disposable {
     })
     this.files = options.segmenter ?? minisamModelFiles()
     this.segmenter = new SamSegmenter(this.pool, { files: this.files, cacheSize: options.cacheSize ?? 8 })
+    this.packs = new PackRegistry(this.pool, options.packs?.sources ?? [], { cacheSize: options.cacheSize ?? 8 })
     this.subscription = port.onMessage((message) => this.receive(message))
   }
 
@@ -92,6 +99,7 @@ export class EngineHost implements Disposable {
     this.subscription.dispose()
     this.queue.dispose()
     await this.segmenter.dispose()
+    await this.packs.dispose()
     await this.pool.dispose()
   }
 
@@ -121,7 +129,7 @@ export class EngineHost implements Disposable {
     }
     if (typeof params !== 'object' || params === null) return respondError(new TypeError(`params: expected an object for ${method}, got ${params === null ? 'null' : typeof params}`))
     // Methods answered from state do not wait behind engine work.
-    if (method === 'engine.status' || method === 'segmenter.forget') {
+    if (method === 'engine.status' || method === 'segmenter.forget' || method === 'pack.list') {
       handler(params as never, { signal: new AbortController().signal, progress: () => {} }).then(
         (result) => this.port.postMessage({ type: 'response', id, ok: true, result }),
         respondError
@@ -203,6 +211,17 @@ export class EngineHost implements Disposable {
       await this.segmenter.forget(image)
       return null
     },
+    'pack.list': async () => this.packs.list(),
+    'pack.activate': async ({ id }, { signal }) => {
+      if (typeof id !== 'string' || id.length === 0) throw new TypeError('params.id: expected the id (name@version) of an installed pack')
+      return this.packs.activate(id, signal)
+    },
+    'rose.prepare': async ({ image, pack }, { signal }) => (await this.rose(pack, signal)).prepare(checkImage(image), signal),
+    'rose.dense': async ({ image, options, pack }, { signal }) => (await this.rose(pack, signal)).dense(checkImage(image), options ?? {}, signal),
+    'rose.segment': async ({ image, prompt, pack }, { signal }) => (await this.rose(pack, signal)).segment(checkImage(image), prompt, signal),
+    'rose.refine': async ({ image, request, pack }, { signal }) => (await this.rose(pack, signal)).refine(checkImage(image), request, signal),
+    'rose.refer': async ({ image, description, pack }, { signal }) => (await this.rose(pack, signal)).refer(checkImage(image), description, signal),
+    'rose.name': async ({ image, mask, pack }, { signal }) => (await this.rose(pack, signal)).suggestName(checkImage(image), mask as Rle, signal),
     'debug.work': async ({ ms, steps = 1, label }, { signal, progress }) => {
       if (typeof ms !== 'number' || !(ms >= 0)) throw new RangeError(`params.ms: expected a non-negative number, got ${ms}`)
       for (let step = 0; step < steps; step++) {
@@ -214,12 +233,24 @@ export class EngineHost implements Disposable {
     }
   }
 
+  // The pipeline of the pack a call asks for (activated first when another is active), else the active one.
+  private async rose(pack: unknown, signal: AbortSignal): Promise<RosePipeline> {
+    if (pack !== undefined) {
+      if (typeof pack !== 'string' || pack.length === 0) throw new TypeError('params.pack: expected the id (name@version) of an installed pack')
+      if (this.packs.activeId() !== pack) await this.packs.activate(pack, signal)
+    } else if (this.packs.activeId() === undefined && this.options.packs?.active !== undefined) {
+      await this.packs.activate(this.options.packs.active, signal)
+    }
+    return this.packs.pipeline(signal)
+  }
+
   private async status(): Promise<EngineStatus> {
     const pool = await this.pool.status()
     return {
       ...pool,
       pid: process.pid,
       segmenter: { encoder: this.files.encoder, decoder: this.files.decoder, cachedImages: this.segmenter.cachedKeys().length },
+      activePack: this.packs.activeId() ?? null,
       queue: this.queue.state()
     }
   }
@@ -229,13 +260,21 @@ export class EngineHost implements Disposable {
 function priorityOf(method: EngineMethod, params: unknown): Priority {
   switch (method) {
     case 'segmenter.segment':
+    case 'rose.segment':
+    case 'rose.refine':
+    case 'rose.refer':
+    case 'rose.name':
       return 'interactive'
     case 'segmenter.prepare':
     case 'engine.setDevice':
     case 'engine.status':
     case 'segmenter.forget':
+    case 'pack.list':
+    case 'pack.activate':
+    case 'rose.prepare':
       return 'foreground'
     case 'segmenter.prefetch':
+    case 'rose.dense':
       return 'batch'
     case 'debug.work': {
       const priority = (params as { priority?: unknown }).priority ?? 'batch'
@@ -243,6 +282,11 @@ function priorityOf(method: EngineMethod, params: unknown): Priority {
       return priority as Priority
     }
   }
+}
+
+function checkImage(image: unknown): ImageRef {
+  if (typeof image !== 'object' || image === null || typeof (image as ImageRef).path !== 'string') throw new TypeError('params.image: expected {path, key?}')
+  return image as ImageRef
 }
 
 function checkImages(images: unknown): readonly ImageRef[] {

@@ -10,6 +10,8 @@
 import type { SerializedError } from '../../../src-preload/contract'
 import { CancellationError, ExpectedError, serializeError } from '../../common/errors'
 import type { ImageRef, PreparedImage, SegmentPrompt, SegmentResult } from '../interactive/interactive-segmenter'
+import type { PackListing } from '../pack/pack-registry'
+import type { DenseOptions, DenseResult, PreparedRoseImage, RefineRequest, RoseSingleResult } from '../rose/rose-pipeline'
 import type { DeviceSetting } from '../providers'
 import type { PoolStatus } from '../session-pool'
 import type { JobProgress, Priority, QueueState } from './job-queue'
@@ -21,7 +23,17 @@ export const PROTOCOL_VERSION = 1
 export interface EngineStatus extends PoolStatus {
   readonly pid: number
   readonly segmenter: { readonly encoder: string; readonly decoder: string; readonly cachedImages: number }
+  /** The active model pack (`name@version`), null before one is activated. */
+  readonly activePack: string | null
   readonly queue: QueueState
+}
+
+/**
+ * Every ROSE call may name the pack it wants (`name@version`): the host activates it first when
+ * another one is active, so a call retried on a restarted host runs on the same pack.
+ */
+export interface PackChoice {
+  readonly pack?: string
 }
 
 /** Every method the host answers: its params and its result. */
@@ -38,6 +50,22 @@ export interface EngineMethods {
   'segmenter.segment': { params: { image: ImageRef; prompt: SegmentPrompt }; result: SegmentResult }
   /** Drops an image's embedding. */
   'segmenter.forget': { params: { image: ImageRef }; result: null }
+  /** The installed model packs, broken ones with their reason. */
+  'pack.list': { params: Record<string, never>; result: readonly PackListing[] }
+  /** Makes a pack active (hashes, every graph loaded and checked); the previous one stays on failure. */
+  'pack.activate': { params: { id: string }; result: PackListing }
+  /** Reads an image into the active pack's frames and SAM embedding (cached), at foreground priority. */
+  'rose.prepare': { params: PackChoice & { image: ImageRef }; result: PreparedRoseImage }
+  /** Automatic segmentation of one image (batch priority: one job per image). */
+  'rose.dense': { params: PackChoice & { image: ImageRef; options?: DenseOptions }; result: DenseResult }
+  /** A box and/or point prompt on the pack's own SAM. */
+  'rose.segment': { params: PackChoice & { image: ImageRef; prompt: SegmentPrompt }; result: RoseSingleResult }
+  /** Refinement of an instance in one of the three situations: new mask and name. */
+  'rose.refine': { params: PackChoice & { image: ImageRef; request: RefineRequest }; result: RoseSingleResult }
+  /** Referring segmentation: the object a description names. */
+  'rose.refer': { params: PackChoice & { image: ImageRef; description: string }; result: RoseSingleResult }
+  /** A name for a mask made without one. */
+  'rose.name': { params: PackChoice & { image: ImageRef; mask: { readonly size: readonly [number, number]; readonly counts: string } }; result: RoseSingleResult }
   /** Test hosts only: waits `ms` in `steps`, reporting progress, at a priority. */
   'debug.work': { params: { ms: number; steps?: number; priority?: Priority; label?: string }; result: { readonly label: string; readonly pid: number } }
 }
@@ -59,7 +87,15 @@ export const IDEMPOTENT_METHODS: ReadonlySet<EngineMethod> = new Set<EngineMetho
   'segmenter.prepare',
   'segmenter.prefetch',
   'segmenter.segment',
-  'segmenter.forget'
+  'segmenter.forget',
+  'pack.list',
+  'pack.activate',
+  'rose.prepare',
+  'rose.dense',
+  'rose.segment',
+  'rose.refine',
+  'rose.refer',
+  'rose.name'
 ])
 
 /** A message from main to the host. */
