@@ -87,6 +87,19 @@ export const MIGRATIONS: readonly string[] = [
     undone INTEGER NOT NULL DEFAULT 0,
     created_at TEXT NOT NULL
   );
+  `,
+  `
+  -- Which model pack version auto-annotated which image, written in the same transaction as the
+  -- image's proposed instances: an interrupted auto-annotate job resumes by skipping these images,
+  -- so a restart or a crash never stores an image's proposals twice.
+  CREATE TABLE auto_annotations (
+    image_id INTEGER NOT NULL REFERENCES images (id) ON DELETE CASCADE,
+    model_version TEXT NOT NULL,                -- the pack's name@version
+    job_id INTEGER,
+    instances INTEGER NOT NULL,
+    annotated_at TEXT NOT NULL,
+    PRIMARY KEY (image_id, model_version)
+  );
   `
 ]
 

@@ -74,6 +74,15 @@ export interface ImportedInstance extends NewInstance {
   readonly categoryId: number
 }
 
+/** An instance an auto-annotate run proposes for an image. */
+export interface AutoInstance {
+  readonly rle: { readonly size: readonly [number, number]; readonly counts: string }
+  readonly bbox: readonly [number, number, number, number]
+  readonly area: number
+  readonly categoryText: string
+  readonly score: number
+}
+
 /** Fields of an instance a user edit may change. */
 export interface InstancePatch {
   readonly categoryText?: string
@@ -506,6 +515,65 @@ export class ProjectStore {
     })
   }
 
+  // ---- auto-annotation ----
+
+  /**
+   * The images an auto-annotate run over `selection` still has to do with `modelVersion`, in id order:
+   * the given ids (every one must exist), or every image with neither an auto-annotation record nor a
+   * model instance; minus the images this version already annotated (`done`).
+   */
+  autoAnnotateTargets(selection: readonly number[] | 'all-without-proposals', modelVersion: string): { todo: number[]; done: number[] } {
+    let ids: number[]
+    if (selection === 'all-without-proposals') {
+      ids = (
+        this.db
+          .prepare(
+            `SELECT id FROM images i WHERE NOT EXISTS (SELECT 1 FROM auto_annotations a WHERE a.image_id = i.id)
+               AND NOT EXISTS (SELECT 1 FROM instances n WHERE n.image_id = i.id AND n.source = 'model') ORDER BY id`
+          )
+          .all() as { id: number }[]
+      ).map((r) => r.id)
+      return { todo: ids, done: [] }
+    }
+    ids = [...new Set(selection)]
+    for (const id of ids) this.getImage(id)
+    const annotated = new Set(
+      (this.db.prepare('SELECT image_id AS id FROM auto_annotations WHERE model_version = ?').all(modelVersion) as { id: number }[]).map((r) => r.id)
+    )
+    return { todo: ids.filter((id) => !annotated.has(id)), done: ids.filter((id) => annotated.has(id)) }
+  }
+
+  /**
+   * Stores one image's auto-annotation in one transaction: its instances as proposals of the model
+   * (outside the undo history, as imports are), the record that `modelVersion` annotated it, and the
+   * image's status `new` → `proposed`. Returns false and writes nothing when that version already
+   * annotated the image, so a resumed job cannot store proposals twice.
+   */
+  saveAutoAnnotation(imageId: number, modelVersion: string, jobId: number | null, instances: readonly AutoInstance[]): { saved: boolean; inserted: number } {
+    this.getImage(imageId)
+    return this.database.transaction(() => {
+      const exists = this.db.prepare('SELECT 1 FROM auto_annotations WHERE image_id = ? AND model_version = ?').get(imageId, modelVersion)
+      if (exists) return { saved: false, inserted: 0 }
+      const at = now()
+      const insert = this.db.prepare(
+        `INSERT INTO instances (image_id, rle_counts, rle_height, rle_width, bbox_x, bbox_y, bbox_w, bbox_h, area,
+           category_text, category_id, score, status, source, model_version, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'proposed', 'model', ?, ?, ?)`
+      )
+      for (const inst of instances) {
+        insert.run(
+          imageId, inst.rle.counts, inst.rle.size[0], inst.rle.size[1], ...inst.bbox, inst.area, inst.categoryText,
+          this.ensureCategory(inst.categoryText), inst.score, modelVersion, at, at
+        )
+      }
+      this.db
+        .prepare('INSERT INTO auto_annotations (image_id, model_version, job_id, instances, annotated_at) VALUES (?, ?, ?, ?, ?)')
+        .run(imageId, modelVersion, jobId, instances.length, at)
+      if (instances.length > 0) this.db.prepare("UPDATE images SET status = 'proposed', updated_at = ? WHERE id = ? AND status = 'new'").run(at, imageId)
+      return { saved: true, inserted: instances.length }
+    })
+  }
+
   // ---- jobs ----
 
   /** Records a new job in the queued state; returns its id. */
@@ -543,6 +611,14 @@ export class ProjectStore {
   listJobs(limit = 50): JobInfoValue[] {
     const rows = this.db.prepare('SELECT * FROM jobs ORDER BY id DESC LIMIT ?').all(limit) as unknown as JobRow[]
     return rows.map(toJob)
+  }
+
+  /** Interrupted jobs of a kind that no later job has resumed yet, oldest first, with their params. */
+  jobsToResume(kind: string): { id: number; params: unknown }[] {
+    const rows = this.db
+      .prepare("SELECT id, params FROM jobs WHERE kind = ? AND state = 'interrupted' AND result IS NULL ORDER BY id")
+      .all(kind) as { id: number; params: string }[]
+    return rows.map((r) => ({ id: r.id, params: JSON.parse(r.params) as unknown }))
   }
 
   /** Marks jobs that were running when the app last stopped as interrupted; returns their ids. */

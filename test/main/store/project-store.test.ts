@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { NotFoundError } from '../../../src-main/common/errors'
 import { ProjectStore, type NewInstance } from '../../../src-main/store/project-store'
+import { MIGRATIONS } from '../../../src-main/store/migrations'
 
 const image = (n: number) => ({
   path: `img/${n}.png`,
@@ -40,7 +41,7 @@ describe('ProjectStore', () => {
 
   it('creates the database in .rose with WAL journaling and the current schema', () => {
     const info = store.info()
-    expect(info).toMatchObject({ path: dir, imageCount: 0, instanceCount: 0, schemaVersion: 1 })
+    expect(info).toMatchObject({ path: dir, imageCount: 0, instanceCount: 0, schemaVersion: MIGRATIONS.length })
     const reopened = ProjectStore.open(dir)
     expect(reopened.integrityCheck()).toBe('ok')
     reopened.close()
