@@ -32,7 +32,13 @@ export const CHANNEL_NAMES = [
   'engine:prepare',
   'engine:segment',
   'engine:setDevice',
-  'engine:restart'
+  'engine:restart',
+  'engine:packs',
+  'engine:activatePack',
+  'engine:autoAnnotate',
+  'engine:refine',
+  'engine:refer',
+  'engine:suggestName'
 ] as const satisfies readonly Channel[]
 
 /** Every event name, as listed in the contract. */

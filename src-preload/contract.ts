@@ -297,7 +297,59 @@ export const EngineStatusInfo = z.object({
   }),
   graphs: z.array(z.object({ graph: z.string(), file: z.string(), device: z.string(), providers: z.array(z.string()) })),
   segmenter: z.object({ encoder: z.string(), decoder: z.string(), cachedImages: z.number().int() }).nullable(),
+  /** The active model pack (`name@version`); null before the first ROSE call activates one. */
+  activePack: z.string().nullable().optional(),
   queue: z.object({ running: z.number().int(), queued: z.number().int() }).nullable()
+})
+
+/** An installed model pack; a broken one carries the file, tensor and expectation that failed. */
+export const ModelPackInfo = z.object({
+  /** `name@version`, or the folder when its manifest cannot be read. */
+  id: z.string(),
+  name: z.string().nullable(),
+  version: z.string().nullable(),
+  description: z.string(),
+  dir: z.string(),
+  source: z.enum(['bundled', 'user']),
+  state: z.enum(['ok', 'broken']),
+  error: z
+    .object({ code: z.string(), message: z.string(), file: z.string().nullable(), tensor: z.string().nullable(), expected: z.string().nullable() })
+    .nullable(),
+  active: z.boolean(),
+  /** Held-out figures the trainer recorded (recall, names, box-prompt mIoU, …). */
+  metrics: z.record(z.string(), z.unknown()).nullable(),
+  created: z.string()
+})
+
+/** A mask with a generated name that the pack proposes (refinement, referring, naming), not stored yet. */
+export const ProposedMask = z.object({
+  rle: Rle,
+  bbox: z.tuple([z.number(), z.number(), z.number(), z.number()]),
+  area: z.number().int(),
+  name: z.string(),
+  /** sigmoid(objectness) of the chosen patch. */
+  score: z.number(),
+  /** The chosen patch and its super-patch role (small, medium, large, stuff). */
+  patch: z.number().int(),
+  role: z.string(),
+  /** `name@version` of the pack that answered. */
+  pack: z.string(),
+  /** The instruction the model was given. */
+  prompt: z.string(),
+  timings: z.object({ totalMs: z.number(), modelMs: z.number() })
+})
+
+/** What an auto-annotate job did (its result). */
+export const AutoAnnotateReport = z.object({
+  pack: z.string(),
+  /** Images the job covered, those annotated now, and those the pack version had already annotated. */
+  images: z.number().int(),
+  annotated: z.number().int(),
+  alreadyDone: z.number().int(),
+  instances: z.number().int(),
+  failed: z.array(ItemProblem),
+  elapsedSeconds: z.number(),
+  imagesPerSecond: z.number().nullable()
 })
 
 /** A mask the engine proposes for a prompt, not stored yet. */
@@ -411,7 +463,53 @@ export const channels = {
     response: SegmentMask
   },
   'engine:setDevice': { request: z.object({ device: DeviceSetting }).strict(), response: EngineStatusInfo },
-  'engine:restart': { request: empty, response: EngineStatusInfo }
+  'engine:restart': { request: empty, response: EngineStatusInfo },
+  'engine:packs': { request: empty, response: z.array(ModelPackInfo) },
+  'engine:activatePack': { request: z.object({ id: z.string().min(1) }).strict(), response: ModelPackInfo },
+  'engine:autoAnnotate': {
+    request: z
+      .object({
+        imageIds: z.union([z.array(id).min(1), z.literal('all-without-proposals')]),
+        /** The pack to use (`name@version`); the active one by default. */
+        pack: z.string().min(1).optional()
+      })
+      .strict(),
+    response: z.object({ jobId: id })
+  },
+  'engine:refine': {
+    request: z
+      .object({
+        imageId: id,
+        situation: z.enum(['mask', 'category', 'missed']),
+        /** The instance to refine: its mask, and its name as the wrong one in the category situation. */
+        instanceId: id.optional(),
+        /** A mask instead of a stored instance. */
+        rle: Rle.optional(),
+        /** The wrong name (category situation), instead of the instance's. */
+        category: categoryName.optional(),
+        /** `[x, y, w, h]` around the missed object (missed situation). */
+        box: box.optional(),
+        /** Which phrasing of the situation's templates; 0 by default. */
+        phrasing: z.number().int().nonnegative().optional()
+      })
+      .strict()
+      .refine(
+        (r) => (r.situation === 'missed' ? r.box !== undefined : r.instanceId !== undefined || r.rle !== undefined),
+        'the mask and category situations need instanceId or rle; the missed situation needs box'
+      ),
+    response: ProposedMask
+  },
+  'engine:refer': {
+    request: z.object({ imageId: id, description: z.string().trim().min(1, 'description must not be empty').max(500) }).strict(),
+    response: ProposedMask
+  },
+  'engine:suggestName': {
+    request: z
+      .object({ imageId: id, instanceId: id.optional(), rle: Rle.optional() })
+      .strict()
+      .refine((r) => (r.instanceId !== undefined) !== (r.rle !== undefined), 'give either instanceId or rle'),
+    response: ProposedMask
+  }
 } as const
 
 /** Every event main pushes to the renderer, with its payload schema. */
@@ -464,6 +562,12 @@ export type EngineStatusValue = z.output<typeof EngineStatusInfo>
 export type SegmentMaskValue = z.output<typeof SegmentMask>
 /** The device setting. */
 export type DeviceSettingValue = z.output<typeof DeviceSetting>
+/** An installed model pack. */
+export type ModelPackInfoValue = z.output<typeof ModelPackInfo>
+/** A mask with a name the pack proposes. */
+export type ProposedMaskValue = z.output<typeof ProposedMask>
+/** The result of an auto-annotate job. */
+export type AutoAnnotateReportValue = z.output<typeof AutoAnnotateReport>
 export type ExportOptionsValue = z.output<typeof ExportOptions>
 export type ExportPreviewValue = z.output<typeof ExportPreview>
 export type ExportReportValue = z.output<typeof ExportReport>
