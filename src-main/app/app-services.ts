@@ -1,13 +1,14 @@
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { FileKind, ProjectInfoValue } from '../../src-preload/contract'
-import { ExpectedError } from '../common/errors'
+import { ExpectedError, InvalidArgumentError } from '../common/errors'
 import type { Disposable } from '../common/lifecycle'
 import { createDispatcher, type Dispatcher, type Handlers } from '../ipc/dispatch'
 import { interopHandlers } from '../interop/handlers'
 import { EngineSupervisor } from '../engine/host/engine-supervisor'
 import type { HostLauncher } from '../engine/host/host-process'
 import { AppEvents } from './app-events'
+import { AUTO_ANNOTATE_JOB, runAutoAnnotate, type AutoAnnotateParams } from './auto-annotate-job'
 import { EngineService } from './engine-service'
 import { ProjectSession, type ServedFile } from './project-session'
 
@@ -66,6 +67,7 @@ export class AppServices implements Disposable {
     if (isNewDefault && options.importSamplesIntoNewDefault !== false) {
       await session.importSamples(resolve(options.resourcesDir, 'samples'))
     }
+    services.resumeAutoAnnotate()
     return services
   }
 
@@ -85,6 +87,7 @@ export class AppServices implements Disposable {
     const previous = this.session
     this.session = next
     void previous.close()
+    this.resumeAutoAnnotate()
     return next.store.info()
   }
 
@@ -123,6 +126,25 @@ export class AppServices implements Disposable {
       'engine:segment': ({ imageId, box, points }) => this.engine.segment(s().imageRef(imageId), { box, points }),
       'engine:setDevice': ({ device }) => this.engine.setDevice(device),
       'engine:restart': () => this.engine.restart(),
+      'engine:packs': () => this.engine.packs(),
+      'engine:activatePack': ({ id }) => this.engine.activatePack(id),
+      'engine:autoAnnotate': async ({ imageIds, pack }) => {
+        if (imageIds !== 'all-without-proposals') for (const id of imageIds) s().store.getImage(id)
+        return { jobId: this.startAutoAnnotate({ imageIds, pack: pack ?? (await this.engine.jobPack()) }) }
+      },
+      'engine:refine': ({ imageId, instanceId, situation, rle, category, box, phrasing }) => {
+        const instance = instanceId === undefined ? undefined : this.instanceOf(imageId, instanceId)
+        return this.engine.refine(s().imageRef(imageId), {
+          situation,
+          ...(rle ?? instance?.rle ? { mask: rle ?? instance!.rle } : {}),
+          ...(category ?? instance?.categoryText ? { category: category ?? instance!.categoryText } : {}),
+          ...(box ? { box } : {}),
+          ...(phrasing !== undefined ? { phrasing } : {})
+        })
+      },
+      'engine:refer': ({ imageId, description }) => this.engine.refer(s().imageRef(imageId), description),
+      'engine:suggestName': ({ imageId, instanceId, rle }) =>
+        this.engine.suggestName(s().imageRef(imageId), rle ?? this.instanceOf(imageId, instanceId!).rle),
       'dialog:pickPaths': async ({ kind }) => {
         if (!this.options.pickPaths) {
           throw new ExpectedError('UNSUPPORTED', 'no native file picker in serve mode: type a path on the server instead')
@@ -131,6 +153,36 @@ export class AppServices implements Disposable {
       },
       ...interopHandlers(s, this.events)
     }
+  }
+
+  /** Starts an auto-annotate job over images with one pack; returns the job id. */
+  private startAutoAnnotate(params: AutoAnnotateParams): number {
+    const session = this.session
+    return session.jobs.start(AUTO_ANNOTATE_JOB, params, (context) =>
+      runAutoAnnotate(session.store, this.engine, params, context, (imageId) => {
+        this.events.fire('instances:changed', { imageId })
+        this.events.fire('images:changed', { ids: [imageId] })
+      })
+    )
+  }
+
+  // Auto-annotate jobs cut short by a restart or crash continue where they stopped (finished images
+  // are recorded per pack version, so none is annotated twice).
+  private resumeAutoAnnotate(): void {
+    if (!this.options.engineLauncher) return
+    const session = this.session
+    for (const job of session.store.jobsToResume(AUTO_ANNOTATE_JOB)) {
+      const params = job.params as AutoAnnotateParams
+      if (typeof params?.pack !== 'string') continue
+      const jobId = this.startAutoAnnotate({ imageIds: params.imageIds, pack: params.pack, resumes: job.id })
+      session.store.updateJob(job.id, { result: { resumedBy: jobId } })
+    }
+  }
+
+  private instanceOf(imageId: number, instanceId: number): { rle: { size: [number, number]; counts: string }; categoryText: string } {
+    const instance = this.session.store.getInstance(instanceId)
+    if (instance.imageId !== imageId) throw new InvalidArgumentError(`instanceId: instance ${instanceId} belongs to image ${instance.imageId}, not ${imageId}`)
+    return { rle: { size: [instance.rle.size[0], instance.rle.size[1]], counts: instance.rle.counts }, categoryText: instance.categoryText }
   }
 
   /** Stops running jobs and closes the project. */

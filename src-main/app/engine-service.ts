@@ -1,9 +1,11 @@
-import type { DeviceSettingValue, EngineStatusValue, SegmentMaskValue } from '../../src-preload/contract'
+import type { DeviceSettingValue, EngineStatusValue, ModelPackInfoValue, ProposedMaskValue, SegmentMaskValue } from '../../src-preload/contract'
 import { errorMessage, ExpectedError } from '../common/errors'
 import { DisposableStore, type Disposable } from '../common/lifecycle'
 import type { EngineSupervisor, SupervisorState } from '../engine/host/engine-supervisor'
 import type { EngineStatus } from '../engine/host/protocol'
 import type { ImageRef } from '../engine/interactive/interactive-segmenter'
+import type { PackListing } from '../engine/pack/pack-registry'
+import type { DenseResult, RefineRequest, RoseSingleResult } from '../engine/rose/rose-pipeline'
 import type { AppEvents } from './app-events'
 
 /** A prompt in the oriented frame of the image: a box `[x, y, w, h]` and/or points. */
@@ -20,6 +22,8 @@ export interface EnginePrompt {
 export class EngineService implements Disposable {
   private readonly disposables = new DisposableStore()
   private lastError: string | null = null
+  // The pack the user activated; every ROSE call names it, so a restarted host uses the same one.
+  private preferredPack: string | undefined
 
   constructor(
     private readonly supervisor: EngineSupervisor | undefined,
@@ -85,6 +89,57 @@ export class EngineService implements Disposable {
     }
   }
 
+  /** The installed model packs, broken ones with the file and tensor that failed. */
+  async packs(): Promise<ModelPackInfoValue[]> {
+    return (await this.require().call('pack.list', {})).map(toPackDto)
+  }
+
+  /** Makes a pack active (hashes, every graph checked); the previous pack stays active when this fails. */
+  async activatePack(id: string): Promise<ModelPackInfoValue> {
+    const listing = await this.require().call('pack.activate', { id })
+    this.preferredPack = listing.id
+    void this.announce()
+    return toPackDto(listing)
+  }
+
+  /**
+   * The pack a new job should use: the one the user activated, else the host's active one, else the
+   * first usable installed pack. Throws NO_MODEL_PACK when none is usable.
+   */
+  async jobPack(): Promise<string> {
+    if (this.preferredPack !== undefined) return this.preferredPack
+    const supervisor = this.require()
+    const active = (await supervisor.call('engine.status', {})).activePack
+    if (active !== null) return active
+    const usable = (await supervisor.call('pack.list', {})).find((p) => p.state === 'ok')
+    if (usable === undefined) throw new ExpectedError('NO_MODEL_PACK', 'no usable model pack is installed; manual annotation still works')
+    return usable.id
+  }
+
+  /** Dense prediction of one image with a given pack, at batch priority (an auto-annotate step). */
+  dense(image: ImageRef, pack: string, signal?: AbortSignal): Promise<DenseResult> {
+    return this.require().call('rose.dense', { image, pack }, signal ? { signal } : {})
+  }
+
+  /** Refinement of an instance (or mask) in one of the three situations, at interactive priority. */
+  async refine(image: ImageRef, request: RefineRequest): Promise<ProposedMaskValue> {
+    return toProposedDto(await this.require().call('rose.refine', { image, request, ...this.packParam() }))
+  }
+
+  /** Referring segmentation: the object a description names. */
+  async refer(image: ImageRef, description: string): Promise<ProposedMaskValue> {
+    return toProposedDto(await this.require().call('rose.refer', { image, description, ...this.packParam() }))
+  }
+
+  /** A generated name for a mask made without one. */
+  async suggestName(image: ImageRef, mask: { size: readonly [number, number]; counts: string }): Promise<ProposedMaskValue> {
+    return toProposedDto(await this.require().call('rose.name', { image, mask, ...this.packParam() }))
+  }
+
+  private packParam(): { pack?: string } {
+    return this.preferredPack === undefined ? {} : { pack: this.preferredPack }
+  }
+
   /** Switches the device setting (sessions are recreated on next use). */
   async setDevice(device: DeviceSettingValue): Promise<EngineStatusValue> {
     await this.require().call('engine.setDevice', { device })
@@ -140,7 +195,39 @@ function unavailableStatus(state: EngineStatusValue['state'], message: string | 
     cuda: { available: false, kind: null, reason: null, fix: null, error: null },
     graphs: [],
     segmenter: null,
+    activePack: null,
     queue: null
+  }
+}
+
+function toPackDto(p: PackListing): ModelPackInfoValue {
+  return {
+    id: p.id,
+    name: p.name,
+    version: p.version,
+    description: p.description,
+    dir: p.dir,
+    source: p.source,
+    state: p.state,
+    error: p.error === null ? null : { ...p.error },
+    active: p.active,
+    metrics: p.metrics === null ? null : { ...p.metrics },
+    created: p.created
+  }
+}
+
+function toProposedDto(r: RoseSingleResult): ProposedMaskValue {
+  return {
+    rle: { size: [r.rle.size[0], r.rle.size[1]], counts: r.rle.counts },
+    bbox: [...r.bbox],
+    area: r.area,
+    name: r.name,
+    score: r.score,
+    patch: r.patch,
+    role: r.role,
+    pack: r.pack,
+    prompt: r.prompt,
+    timings: { totalMs: r.timings.totalMs, modelMs: r.timings.modelMs }
   }
 }
 
@@ -157,6 +244,7 @@ function toStatusDto(status: EngineStatus, state: SupervisorState): EngineStatus
         : { available: false, kind: cuda.kind, reason: cuda.reason, fix: cuda.fix ?? null, error: cuda.error ?? null },
     graphs: status.graphs.map((g) => ({ graph: g.graph, file: g.file, device: g.device, providers: [...g.providers] })),
     segmenter: { ...status.segmenter },
+    activePack: status.activePack,
     queue: {
       running: status.queue.running.length,
       queued: Object.values(status.queue.queued).reduce((sum, n) => sum + n, 0)
