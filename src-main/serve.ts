@@ -5,6 +5,7 @@
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { AppServices } from './app/app-services'
+import { engineHostEnv } from './app/engine-options'
 import { defaultProjectDir, userDataDir } from './app/paths'
 import { errorMessage } from './common/errors'
 import { forkHostLauncher } from './engine/host/host-process'
@@ -41,16 +42,17 @@ async function main(argv: readonly string[]): Promise<void> {
   const port = Number(values.port)
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`--port: expected 0–65535, got ${values.port}`)
   const dataDir = process.env.ROSE_DATA_DIR ?? userDataDir()
+  const resourcesDir = fileURLToPath(new URL('../../resources', import.meta.url))
   const services = await AppServices.create({
     version: process.env.ROSE_VERSION ?? '0.1.0',
     transport: 'websocket',
-    resourcesDir: fileURLToPath(new URL('../../resources', import.meta.url)),
+    resourcesDir,
     projectDir: values.project,
     defaultProjectDir: defaultProjectDir(dataDir),
     importSamplesIntoNewDefault: !values['no-samples'],
     engineLauncher: values['no-engine']
       ? undefined
-      : forkHostLauncher({ entry: fileURLToPath(new URL('./engine-host.js', import.meta.url)) })
+      : forkHostLauncher({ entry: fileURLToPath(new URL('./engine-host.js', import.meta.url)), env: engineHostEnv(resourcesDir, dataDir) })
   })
   const server = new ServeServer(services, {
     host: values.host,
