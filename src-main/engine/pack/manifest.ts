@@ -117,6 +117,11 @@ export interface InferenceDefaults {
   readonly min_mask_area: number
   readonly category_max_new_tokens: number
   readonly refine_top_k: number
+  /**
+   * `rectangle`: a box prompt is also given densely as `mask_input` (+4 inside, −4 outside,
+   * section 6.6); `none` (SAM packs, and packs written before the field existed): corners only.
+   */
+  readonly box_prompt_mask_input: 'rectangle' | 'none'
 }
 
 /** `super_patch` (section 9). */
@@ -295,7 +300,8 @@ export function parseManifest(doc: unknown, pack: string): PackManifest {
     nms_iou: num(inf['nms_iou'], 'inference.nms_iou'),
     min_mask_area: int(inf['min_mask_area'], 'inference.min_mask_area', 0),
     category_max_new_tokens: int(inf['category_max_new_tokens'], 'inference.category_max_new_tokens'),
-    refine_top_k: int(inf['refine_top_k'] ?? 1, 'inference.refine_top_k')
+    refine_top_k: int(inf['refine_top_k'] ?? 1, 'inference.refine_top_k'),
+    box_prompt_mask_input: boxMaskInput(inf['box_prompt_mask_input'] ?? 'none', bad)
   }
 
   const g = obj(root['graphs'], 'graphs')
@@ -367,6 +373,11 @@ export function parseManifest(doc: unknown, pack: string): PackManifest {
     training: root['training'] ?? null,
     metrics: typeof metrics === 'object' && metrics !== null && !Array.isArray(metrics) ? (metrics as Record<string, unknown>) : null
   }
+}
+
+function boxMaskInput(value: unknown, bad: (field: string, expected: string, found?: unknown) => PackError): 'rectangle' | 'none' {
+  if (value !== 'rectangle' && value !== 'none') throw bad('inference.box_prompt_mask_input', '"rectangle" or "none"', value)
+  return value
 }
 
 // A file named by the manifest must stay inside the pack folder.

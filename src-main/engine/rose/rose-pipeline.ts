@@ -275,8 +275,12 @@ export class RosePipeline {
     const prep = await this.prepared(image, await imageKey(image), signal)
     checkPrompt(prompt, prep)
     const { coords, labels, count } = promptPoints(prompt, prep)
-    const { iou, lowRes } = await this.runDecoder(prep, 1, count, coords, labels, null, clock, signal)
     const m = this.manifest
+    const r = m.sizes.sam_mask_size
+    // Section 6.6: a pack trained with it also gets the box as a dense rectangle.
+    const maskInput =
+      prompt.box !== undefined && m.inference.box_prompt_mask_input === 'rectangle' ? boxMaskInput(coords.subarray(2 * (count - 2), 2 * count), r, m.sizes.sam_image_size) : null
+    const { iou, lowRes } = await this.runDecoder(prep, 1, count, coords, labels, null, clock, signal, maskInput)
     const plane = m.sizes.sam_mask_size ** 2
     const index = m.sizes.sam_mask_output_index
     const runs = this.toRuns(prep, lowRes.subarray(index * plane, (index + 1) * plane))
@@ -462,7 +466,8 @@ export class RosePipeline {
     labels: Float32Array,
     promptEmbedding: Float32Array | null,
     clock: RunClock,
-    signal: AbortSignal | undefined
+    signal: AbortSignal | undefined,
+    maskInput: Float32Array | null = null
   ): Promise<{ iou: Float32Array; lowRes: Float32Array }> {
     const m = this.manifest
     const decoder = await this.session('sam_decoder')
@@ -484,8 +489,8 @@ export class RosePipeline {
       const dt = (name: string): 'float32' | 'float16' | 'int64' => decl.inputs[name]!.dtype
       feeds['point_coords'] = floatTensor(dt('point_coords'), coords.subarray(from * points * 2, (from + n) * points * 2), [n, points, 2])
       feeds['point_labels'] = floatTensor(dt('point_labels'), labels.subarray(from * points, (from + n) * points), [n, points])
-      feeds['mask_input'] = floatTensor(dt('mask_input'), new Float32Array(n * r * r), [n, 1, r, r])
-      feeds['has_mask_input'] = floatTensor(dt('has_mask_input'), new Float32Array(n), [n])
+      feeds['mask_input'] = floatTensor(dt('mask_input'), maskInput === null ? new Float32Array(n * r * r) : maskInput.subarray(from * r * r, (from + n) * r * r), [n, 1, r, r])
+      feeds['has_mask_input'] = floatTensor(dt('has_mask_input'), new Float32Array(n).fill(maskInput === null ? 0 : 1), [n])
       feeds['prompt_embedding'] = floatTensor(dt('prompt_embedding'), promptEmbedding === null ? new Float32Array(n * E) : promptEmbedding.subarray(from * E, (from + n) * E), [n, E])
       feeds['has_prompt_embedding'] = floatTensor(dt('has_prompt_embedding'), new Float32Array(n).fill(promptEmbedding === null ? 0 : 1), [n])
       const out = await clock.run(decoder, 'sam_decoder', feeds, ['iou_predictions', 'low_res_masks'], signal)
@@ -580,6 +585,22 @@ export function promptPoints(prompt: SegmentPrompt, image: { width: number; heig
     labels[k] = -1
   }
   return { coords, labels, count }
+}
+
+/**
+ * The dense form of a box prompt (section 6.6, `data.box_mask_input` of the trainer): an r×r logit
+ * map, +4 on cells whose centre lies in the box — `x1·r/Ls ≤ x + 0.5 < x2·r/Ls`, same for y — and
+ * −4 elsewhere. `corners` are the box's two decoder points (x1, y1, x2, y2) in SAM-frame pixels.
+ */
+export function boxMaskInput(corners: Float32Array, r: number, frame: number): Float32Array {
+  const k = r / frame
+  const [x1, y1, x2, y2] = [corners[0]! * k, corners[1]! * k, corners[2]! * k, corners[3]! * k]
+  const out = new Float32Array(r * r)
+  for (let y = 0; y < r; y++) {
+    const inY = y + 0.5 >= y1 && y + 0.5 < y2
+    for (let x = 0; x < r; x++) out[y * r + x] = inY && x + 0.5 >= x1 && x + 0.5 < x2 ? 4 : -4
+  }
+  return out
 }
 
 /** Same-name instances stacked into one mask each (union), names in first-appearance order. */

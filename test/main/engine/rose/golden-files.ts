@@ -18,7 +18,7 @@ export const GOLDEN_PACK_DIR = process.env['ROSE_PACK_DIR'] ?? join(REPO_ROOT, '
 export const GOLDEN_PACK_PRESENT = existsSync(join(GOLDEN_PACK_DIR, 'manifest.json')) && existsSync(join(GOLDEN_PACK_DIR, 'golden', 'golden.json'))
 
 interface TensorEntry {
-  readonly dtype: 'float32' | 'int64'
+  readonly dtype: 'float32' | 'int64' | 'uint8'
   readonly shape: readonly number[]
   readonly offset: number
   readonly byte_length: number
@@ -107,9 +107,9 @@ export class GoldenFiles {
     if (entry === undefined) throw new Error(`golden tensor ${id} is not in golden.json`)
     // Copied into a fresh buffer: typed-array views need offsets aligned to their element size.
     const bytes = new Uint8Array(this.blob.subarray(entry.offset, entry.offset + entry.byte_length))
-    return entry.dtype === 'float32'
-      ? new Tensor('float32', new Float32Array(bytes.buffer, 0, entry.byte_length / 4), [...entry.shape])
-      : new Tensor('int64', new BigInt64Array(bytes.buffer, 0, entry.byte_length / 8), [...entry.shape])
+    if (entry.dtype === 'float32') return new Tensor('float32', new Float32Array(bytes.buffer, 0, entry.byte_length / 4), [...entry.shape])
+    if (entry.dtype === 'uint8') return new Tensor('uint8', bytes, [...entry.shape])
+    return new Tensor('int64', new BigInt64Array(bytes.buffer, 0, entry.byte_length / 8), [...entry.shape])
   }
 
   /** The dense cases. */
@@ -127,11 +127,11 @@ export class GoldenFiles {
     return this.doc.end_to_end.find((c): c is RefineCase => c.task === 'refine_mask')!
   }
 
-  /** Writes a stored scene (uint8 RGB stored as int64 `[H, W, 3]`) as a PNG file; returns its size. */
+  /** Writes a stored scene (`[H, W, 3]` RGB, uint8 — or int64 in packs written before uint8 tensors) as a PNG file; returns its size. */
   async writeImage(id: string, path: string): Promise<{ width: number; height: number }> {
     const t = this.tensor(id)
     const [height, width] = t.dims as [number, number, number]
-    const data = t.data as BigInt64Array
+    const data = t.data as Uint8Array | BigInt64Array
     const rgb = Buffer.alloc(data.length)
     for (let i = 0; i < data.length; i++) rgb[i] = Number(data[i])
     await sharp(rgb, { raw: { width, height, channels: 3 } }).png().toFile(path)
