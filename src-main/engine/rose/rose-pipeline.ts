@@ -233,17 +233,23 @@ export class RosePipeline {
         Math.ceil((prep.sam.contentWidth * r) / m.sizes.sam_image_size),
         { maskThreshold: m.inference.mask_threshold, minMaskArea: m.inference.min_mask_area, nmsIou: m.inference.nms_iou }
       )
-      const planes = survivors.map((j) => lowRes.subarray(j * stride + offset, j * stride + offset + plane))
+      // A survivor whose mask covers no pixel of the original image (possible only for images smaller
+      // than the mask grid, e.g. 1×1) is not an object there; it is dropped before naming.
+      const mapped = survivors
+        .map((j) => {
+          const logits = lowRes.subarray(j * stride + offset, j * stride + offset + plane)
+          return { j, logits, runs: this.toRuns(prep, logits) }
+        })
+        .filter((s) => area(s.runs) > 0)
       const names = await this.names(
         prep,
-        survivors.map((j) => rowOf(po.categoryEmbeddings, kept[j]!, m.sizes.hidden_size)),
-        planes,
+        mapped.map((s) => rowOf(po.categoryEmbeddings, kept[s.j]!, m.sizes.hidden_size)),
+        mapped.map((s) => s.logits),
         clock,
         signal
       )
-      survivors.forEach((j, i) => {
+      mapped.forEach(({ j, runs }, i) => {
         const patch = kept[j]!
-        const runs = this.toRuns(prep, planes[i]!)
         instances.push({
           ...maskFields(runs),
           name: names.names[i]!,
