@@ -31,6 +31,13 @@ export interface SessionPoolOptions {
   readonly probes?: CudaProbes
   /** Threads per operator on the CPU provider; by default all cores up to 8. */
   readonly threads?: number
+  /**
+   * Let onnxruntime's CPU worker threads spin between runs (its default). Off by default: the engine
+   * host shares the cores with main, the renderer and other processes, and on the 2-core build
+   * machine spinning threads made a bare IPC round trip take 4 ms instead of 0.1 ms and dense
+   * annotation 2.5× slower (docs/engine.md, "Measured").
+   */
+  readonly spinning?: boolean
 }
 
 /** Where one graph runs, for status displays. */
@@ -59,6 +66,7 @@ export class SessionPool {
   private setting: DeviceSetting
   private readonly probes: CudaProbes
   readonly threads: number
+  private readonly spinning: boolean
   private cuda: Promise<CudaStatus> | undefined
   private readonly sessions = new Map<string, Promise<OrtGraphSession>>()
   private disposed = false
@@ -69,6 +77,7 @@ export class SessionPool {
     const threads = options.threads ?? defaultThreads()
     if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`options.threads: expected a positive integer, got ${threads}`)
     this.threads = threads
+    this.spinning = options.spinning ?? false
   }
 
   /**
@@ -148,12 +157,12 @@ export class SessionPool {
     const tryCuda = !failedBefore && (this.setting === 'cuda' || (this.setting === 'auto' && cuda.state === 'available'))
     if (tryCuda) {
       try {
-        return await OrtGraphSession.create(graph, file, 'cuda', this.threads)
+        return await OrtGraphSession.create(graph, file, 'cuda', this.threads, this.spinning)
       } catch (error) {
         this.cuda = Promise.resolve(combineFailure(cuda, cudaLoadFailed(error)))
       }
     }
-    return OrtGraphSession.create(graph, file, 'cpu', this.threads)
+    return OrtGraphSession.create(graph, file, 'cpu', this.threads, this.spinning)
   }
 }
 
@@ -175,7 +184,7 @@ export class OrtGraphSession implements GraphSession {
   }
 
   /** Loads a graph on a device's providers. */
-  static async create(graph: string, file: string, device: Device, threads: number): Promise<OrtGraphSession> {
+  static async create(graph: string, file: string, device: Device, threads: number, spinning = false): Promise<OrtGraphSession> {
     const providers = providersFor(device)
     const session = await InferenceSession.create(file, {
       executionProviders: [...providers],
@@ -183,7 +192,8 @@ export class OrtGraphSession implements GraphSession {
       // One graph runs at a time per host; parallel branches would only compete for the same cores.
       interOpNumThreads: 1,
       executionMode: 'sequential',
-      graphOptimizationLevel: 'all'
+      graphOptimizationLevel: 'all',
+      extra: { session: { intra_op: { allow_spinning: spinning ? '1' : '0' } } }
     })
     return new OrtGraphSession(graph, file, device, providers, session)
   }
