@@ -23,6 +23,11 @@ export class RunClock {
     return out
   }
 
+  /** Records a run made elsewhere (the SAM encoder inside prepare). */
+  add(graph: string, ms: number): void {
+    this.byGraph.set(graph, (this.byGraph.get(graph) ?? 0) + ms)
+  }
+
   /** Milliseconds per graph. */
   runs(): Record<string, number> {
     return Object.fromEntries(this.byGraph)

@@ -213,7 +213,7 @@ export class RosePipeline {
     if (task !== 'dense' && task !== 'instance') throw new RangeError(`options.task: expected "dense" or "instance", got ${JSON.stringify(task)}`)
     const topN = checkInt(options.topN ?? m.inference.top_n, 'options.topN', 0)
     const threshold = checkNumber(options.objectnessThreshold ?? m.inference.objectness_threshold, 'options.objectnessThreshold')
-    const prep = await this.prepared(image, await imageKey(image), signal)
+    const prep = await this.preparedFor(image, clock, signal)
     const po = await this.patchOutputs(prep, m.prompts[task][0]!, null, clock, signal)
     const scores = po.objectness.map(sigmoid)
     const kept = selectPatches(scores, topN, threshold)
@@ -278,7 +278,7 @@ export class RosePipeline {
   async segment(image: ImageRef, prompt: SegmentPrompt, signal?: AbortSignal): Promise<RoseSingleResult> {
     const start = performance.now()
     const clock = new RunClock()
-    const prep = await this.prepared(image, await imageKey(image), signal)
+    const prep = await this.preparedFor(image, clock, signal)
     checkPrompt(prompt, prep)
     const { coords, labels, count } = promptPoints(prompt, prep)
     const m = this.manifest
@@ -304,7 +304,7 @@ export class RosePipeline {
     if (phrasing >= templates.length) throw new RangeError(`request.phrasing: the pack has ${templates.length} phrasings of refine_${situation}, got ${phrasing}`)
     const start = performance.now()
     const clock = new RunClock()
-    const prep = await this.prepared(image, await imageKey(image), signal)
+    const prep = await this.preparedFor(image, clock, signal)
     let mask: Rle | null = null
     let box: readonly [number, number, number, number]
     if (situation === 'missed') {
@@ -327,7 +327,7 @@ export class RosePipeline {
     const text = checkUserText(description, 'description', this.manifest)
     const start = performance.now()
     const clock = new RunClock()
-    const prep = await this.prepared(image, await imageKey(image), signal)
+    const prep = await this.preparedFor(image, clock, signal)
     return this.single(prep, fillTemplate(this.manifest.prompts.referring[0]!, { description: text }), null, start, clock, signal)
   }
 
@@ -369,6 +369,16 @@ export class RosePipeline {
       prompt: user,
       timings: timings(start, clock)
     }
+  }
+
+  // The prepared image of a call; when the call itself had to prepare it, the SAM encoder's run counts
+  // towards the call's model time.
+  private async preparedFor(image: ImageRef, clock: RunClock, signal: AbortSignal | undefined): Promise<Prepared> {
+    const key = await imageKey(image)
+    const cached = this.cache.has(key)
+    const prep = await this.prepared(image, key, signal)
+    if (!cached) clock.add('sam_encoder', prep.encodeMs)
+    return prep
   }
 
   private prepared(image: ImageRef, key: string, signal: AbortSignal | undefined): Promise<Prepared> {
