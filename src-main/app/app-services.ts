@@ -67,7 +67,7 @@ export class AppServices implements Disposable {
     if (isNewDefault && options.importSamplesIntoNewDefault !== false) {
       await session.importSamples(resolve(options.resourcesDir, 'samples'))
     }
-    services.resumeAutoAnnotate()
+    services.afterProjectOpened()
     return services
   }
 
@@ -87,7 +87,7 @@ export class AppServices implements Disposable {
     const previous = this.session
     this.session = next
     void previous.close()
-    this.resumeAutoAnnotate()
+    this.afterProjectOpened()
     return next.store.info()
   }
 
@@ -127,7 +127,11 @@ export class AppServices implements Disposable {
       'engine:setDevice': ({ device }) => this.engine.setDevice(device),
       'engine:restart': () => this.engine.restart(),
       'engine:packs': () => this.engine.packs(),
-      'engine:activatePack': ({ id }) => this.engine.activatePack(id),
+      'engine:activatePack': async ({ id }) => {
+        const pack = await this.engine.activatePack(id)
+        s().store.recordActiveModel({ name: pack.name ?? pack.id, version: pack.version ?? '', path: pack.dir, metrics: pack.metrics })
+        return pack
+      },
       'engine:autoAnnotate': async ({ imageIds, pack }) => {
         if (imageIds !== 'all-without-proposals') for (const id of imageIds) s().store.getImage(id)
         return { jobId: this.startAutoAnnotate({ imageIds, pack: pack ?? (await this.engine.jobPack()) }) }
@@ -166,11 +170,13 @@ export class AppServices implements Disposable {
     )
   }
 
-  // Auto-annotate jobs cut short by a restart or crash continue where they stopped (finished images
-  // are recorded per pack version, so none is annotated twice).
-  private resumeAutoAnnotate(): void {
+  // The project's pack is preferred again, and auto-annotate jobs cut short by a restart or crash
+  // continue where they stopped (finished images are recorded per pack version, so none is done twice).
+  private afterProjectOpened(): void {
     if (!this.options.engineLauncher) return
     const session = this.session
+    const model = session.store.activeModel()
+    if (model !== undefined) this.engine.preferPack(`${model.name}@${model.version}`).catch((error: unknown) => console.warn(`[engine] cannot prefer the project's pack: ${String(error)}`))
     for (const job of session.store.jobsToResume(AUTO_ANNOTATE_JOB)) {
       const params = job.params as AutoAnnotateParams
       if (typeof params?.pack !== 'string') continue

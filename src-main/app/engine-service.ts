@@ -24,6 +24,8 @@ export class EngineService implements Disposable {
   private lastError: string | null = null
   // The pack the user activated; every ROSE call names it, so a restarted host uses the same one.
   private preferredPack: string | undefined
+  // A project's pack being looked up; ROSE calls wait for it so they do not start on another pack.
+  private preferring: Promise<unknown> = Promise.resolve()
 
   constructor(
     private readonly supervisor: EngineSupervisor | undefined,
@@ -103,10 +105,27 @@ export class EngineService implements Disposable {
   }
 
   /**
+   * Prefers a pack (the one a project last used) if it is installed and sound; calls then name it.
+   * Resolves false when it is not, and the engine's own choice stands.
+   */
+  preferPack(id: string): Promise<boolean> {
+    const pending = this.require()
+      .call('pack.list', {})
+      .then((list) => {
+        const usable = list.some((p) => p.id === id && p.state === 'ok')
+        if (usable) this.preferredPack = id
+        return usable
+      })
+    this.preferring = pending.catch(() => false)
+    return pending
+  }
+
+  /**
    * The pack a new job should use: the one the user activated, else the host's active one, else the
    * first usable installed pack. Throws NO_MODEL_PACK when none is usable.
    */
   async jobPack(): Promise<string> {
+    await this.preferring
     if (this.preferredPack !== undefined) return this.preferredPack
     const supervisor = this.require()
     const active = (await supervisor.call('engine.status', {})).activePack
@@ -123,20 +142,21 @@ export class EngineService implements Disposable {
 
   /** Refinement of an instance (or mask) in one of the three situations, at interactive priority. */
   async refine(image: ImageRef, request: RefineRequest): Promise<ProposedMaskValue> {
-    return toProposedDto(await this.require().call('rose.refine', { image, request, ...this.packParam() }))
+    return toProposedDto(await this.require().call('rose.refine', { image, request, ...(await this.packParam()) }))
   }
 
   /** Referring segmentation: the object a description names. */
   async refer(image: ImageRef, description: string): Promise<ProposedMaskValue> {
-    return toProposedDto(await this.require().call('rose.refer', { image, description, ...this.packParam() }))
+    return toProposedDto(await this.require().call('rose.refer', { image, description, ...(await this.packParam()) }))
   }
 
   /** A generated name for a mask made without one. */
   async suggestName(image: ImageRef, mask: { size: readonly [number, number]; counts: string }): Promise<ProposedMaskValue> {
-    return toProposedDto(await this.require().call('rose.name', { image, mask, ...this.packParam() }))
+    return toProposedDto(await this.require().call('rose.name', { image, mask, ...(await this.packParam()) }))
   }
 
-  private packParam(): { pack?: string } {
+  private async packParam(): Promise<{ pack?: string }> {
+    await this.preferring
     return this.preferredPack === undefined ? {} : { pack: this.preferredPack }
   }
 

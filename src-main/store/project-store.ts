@@ -574,6 +574,27 @@ export class ProjectStore {
     })
   }
 
+  // ---- model packs ----
+
+  /** Records the model pack this project uses (the `models` table): inserted or updated, the only active one. */
+  recordActiveModel(pack: { readonly name: string; readonly version: string; readonly path: string; readonly metrics: unknown }): void {
+    this.database.transaction(() => {
+      const at = now()
+      this.db.prepare('UPDATE models SET active = 0 WHERE active = 1').run()
+      this.db
+        .prepare(
+          `INSERT INTO models (name, version, path, metrics, active, created_at) VALUES (?, ?, ?, ?, 1, ?)
+           ON CONFLICT (name, version) DO UPDATE SET path = excluded.path, metrics = excluded.metrics, active = 1`
+        )
+        .run(pack.name, pack.version, pack.path, pack.metrics === null || pack.metrics === undefined ? null : JSON.stringify(pack.metrics), at)
+    })
+  }
+
+  /** The model pack this project last activated, if any. */
+  activeModel(): { name: string; version: string } | undefined {
+    return this.db.prepare('SELECT name, version FROM models WHERE active = 1').get() as { name: string; version: string } | undefined
+  }
+
   // ---- jobs ----
 
   /** Records a new job in the queued state; returns its id. */

@@ -1,7 +1,7 @@
 // The ROSE channels through the built serve mode, as the UI calls them: packs listed and activated,
 // an image auto-annotated, a proposal refined by its instance id, a missed object found by its box
 // and by a description, a name suggested for a mask — each answered with mask, name and score.
-import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -16,13 +16,18 @@ describe.skipIf(!GOLDEN_PACK_PRESENT)('ROSE channels through serve mode', () => 
   let client: TestWsClient
   let imageId: number
   let pack: string
+  let packs: string
   const golden = GOLDEN_PACK_PRESENT ? new GoldenFiles(GOLDEN_PACK_DIR) : undefined
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'rose-channels-'))
-    const packs = join(dir, 'packs')
+    packs = join(dir, 'packs')
     mkdirSync(packs)
     if (!GOLDEN_PACK_DIR.startsWith(join(REPO_ROOT, 'resources'))) cpSync(GOLDEN_PACK_DIR, join(packs, basename(GOLDEN_PACK_DIR)), { recursive: true })
+    // A second version of the same pack, to show that the project's choice survives a restart.
+    cpSync(GOLDEN_PACK_DIR, join(packs, 'zz-second'), { recursive: true })
+    const manifest = JSON.parse(readFileSync(join(packs, 'zz-second', 'manifest.json'), 'utf8')) as { version: string }
+    writeFileSync(join(packs, 'zz-second', 'manifest.json'), JSON.stringify({ ...manifest, version: `${manifest.version}-second` }))
     mkdirSync(join(dir, 'project', 'images'), { recursive: true })
     await golden!.writeImage(golden!.dense[0]!.image, join(dir, 'project', 'images', 'scene0.png'))
     server = await startServe(['--project', join(dir, 'project'), '--no-samples'], { ROSE_PACKS_DIR: packs })
@@ -81,6 +86,18 @@ describe.skipIf(!GOLDEN_PACK_PRESENT)('ROSE channels through serve mode', () => 
 
     const named = await client.call('engine:suggestName', { imageId, rle: golden!.refine.mask_rle })
     expect(named.name).toBe(golden!.refine.name_out)
+  }, 60_000)
+
+  it('keeps the project’s active pack across a restart of the server', async () => {
+    const second = (await client.call('engine:packs', {})).find((p) => p.dir.endsWith('zz-second'))!
+    await client.call('engine:activatePack', { id: second.id })
+    client.close()
+    await server.stop()
+    server = await startServe(['--project', join(dir, 'project'), '--no-samples'], { ROSE_PACKS_DIR: packs })
+    client = await TestWsClient.connect(server.origin, server.token)
+    const referred = await client.call('engine:refer', { imageId, description: 'the large square' })
+    expect(referred.pack).toBe(second.id)
+    expect((await client.call('engine:packs', {})).find((p) => p.active)?.id).toBe(second.id)
   }, 60_000)
 
   it('BAD CALL – a missed-object refinement without a box is refused at the boundary', async () => {
