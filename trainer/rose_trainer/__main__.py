@@ -276,7 +276,7 @@ def cmd_evaluate(a: argparse.Namespace) -> int:
     if a.tune_threshold:
         val, _ = _eval_scenes(a, model.cfg, "val", a.tune_scenes)
         best, f1s = tune_threshold(pipe, val)
-        tuned = {"objectness_threshold": best, "val_scenes": len(val), "f1_by_threshold": f1s}
+        tuned = {"objectness_threshold": best, "val_scenes": len(val), "by_threshold": f1s}
         emit("tuned", **tuned)
         pipe.th = th = dataclasses.replace(th, objectness_threshold=best)
     scenes, data = _eval_scenes(a, model.cfg, a.split, a.scenes)

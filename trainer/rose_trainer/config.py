@@ -125,6 +125,7 @@ class TrainConfig:
     w_objectness: float = 1.0
     w_siglip: float = 0.25
     w_iou: float = 0.5
+    w_name_probe: float = 1.0
     # Fraction of non-positive patches drawn as objectness negatives (the paper "randomly picks some").
     negative_fraction: float = 1.0
     max_mask_prompts_per_image: int = 6

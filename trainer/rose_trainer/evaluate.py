@@ -107,6 +107,7 @@ def evaluate(pipe: Pipeline, scenes: Sequence[Scene], seed: int = 0, refine_per_
     gts: Dict[int, List[Tuple[str, np.ndarray]]] = {}
     n_gt = n_pred = n_match = n_name = 0
     kinds = {"thing": [0, 0, 0], "stuff": [0, 0, 0]}  # gt, matched, named right
+    heads: Dict[str, List[int]] = {}  # the same per head noun (last word of the true name), e.g. "heart"
     box_ious: List[float] = []
     ref = {"mask": [[], [], []], "category": [[], [], []], "missed": [[], [], []]}  # before, after, name ok
     referring: List[float] = []
@@ -123,11 +124,14 @@ def evaluate(pipe: Pipeline, scenes: Sequence[Scene], seed: int = 0, refine_per_
         n_match += len(matches)
         for s in sc.segments:
             kinds[s.kind][0] += 1
+            heads.setdefault(s.name.split(" ")[-1], [0, 0, 0])[0] += 1
         for pi, gi, _ in matches:
             ok = preds[pi].name == gt[gi][0]
             n_name += ok
             kinds[sc.segments[gi].kind][1] += 1
             kinds[sc.segments[gi].kind][2] += ok
+            heads[gt[gi][0].split(" ")[-1]][1] += 1
+            heads[gt[gi][0].split(" ")[-1]][2] += ok
             if pipe.sig_keys is not None and preds[pi].siglip_embedding is not None:
                 names, keys = pipe.sig_keys
                 sims = keys @ preds[pi].siglip_embedding
@@ -184,6 +188,8 @@ def evaluate(pipe: Pipeline, scenes: Sequence[Scene], seed: int = 0, refine_per_
         "name_exact_match": round(n_name / max(n_match, 1), 4),
         "by_kind": {k: {"objects": v[0], "recall_at_0.5": round(v[1] / max(v[0], 1), 4),
                         "name_exact_match": round(v[2] / max(v[1], 1), 4)} for k, v in kinds.items()},
+        "by_head_noun": {k: {"objects": v[0], "recall_at_0.5": round(v[1] / max(v[0], 1), 4),
+                             "name_exact_match": round(v[2] / max(v[1], 1), 4)} for k, v in sorted(heads.items())},
         "box_prompt_miou": round(mean(box_ious), 4),
         "box_prompts": len(box_ious),
         "refinement": {k: {"cases": len(v[0]), "iou_before": round(mean(v[0]), 4), "iou_after": round(mean(v[1]), 4),
@@ -199,7 +205,7 @@ def evaluate(pipe: Pipeline, scenes: Sequence[Scene], seed: int = 0, refine_per_
 
 def tune_threshold(pipe: Pipeline, scenes: Sequence[Scene], candidates: Sequence[float] = tuple(np.round(np.arange(0.2, 0.86, 0.05), 2))
                    ) -> Tuple[float, Dict[str, float]]:
-    """Objectness threshold maximising F1 (IoU 0.5) on validation scenes; returns (threshold, F1 per candidate)."""
+    """Objectness threshold maximising F1 (IoU 0.5) on validation scenes; returns (threshold, F1/recall/precision per candidate)."""
     low = min(candidates)
     saved = pipe.th
     from dataclasses import replace
@@ -211,7 +217,7 @@ def tune_threshold(pipe: Pipeline, scenes: Sequence[Scene], candidates: Sequence
             runs.append((preds, [(s.name, s.mask) for s in sc.segments]))
     finally:
         pipe.th = saved
-    f1s: Dict[str, float] = {}
+    table: Dict[str, Dict[str, float]] = {}
     for c in candidates:
         m = g = p = 0
         for preds, gt in runs:
@@ -221,6 +227,7 @@ def tune_threshold(pipe: Pipeline, scenes: Sequence[Scene], candidates: Sequence
             g += len(gt)
             p += len(kept)
         rec, prec = m / max(g, 1), m / max(p, 1)
-        f1s[f"{c:.2f}"] = round(2 * rec * prec / max(rec + prec, 1e-9), 4)
-    best = max(f1s.items(), key=lambda kv: (kv[1], -abs(float(kv[0]) - 0.5)))[0]
-    return float(best), f1s
+        table[f"{c:.2f}"] = {"f1": round(2 * rec * prec / max(rec + prec, 1e-9), 4), "recall": round(rec, 4),
+                             "precision": round(prec, 4)}
+    best = max(table.items(), key=lambda kv: (kv[1]["f1"], -abs(float(kv[0]) - 0.5)))[0]
+    return float(best), table

@@ -614,6 +614,8 @@ class RoseModel(nn.Module):
         self.sam_decoder = SamDecoder(cfg)
         self.text_encoder = TextEncoder(cfg)
         self.adapter = CategoryAdapter(cfg) if cfg.use_category_adapter else None
+        # Training-only linear probe for `losses.name_probe_ce` (not part of any exported graph).
+        self.name_probe = nn.Linear(cfg.hidden_size, cfg.vocab_size)
 
 
 def param_count(model: nn.Module) -> int:

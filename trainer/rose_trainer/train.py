@@ -16,7 +16,7 @@ import torch
 from . import prompts as P
 from .config import TrainConfig
 from .data import Sample, box_mask_input, build_sample, choose_task
-from .losses import info_nce, mask_losses, objectness_bce, text_ce
+from .losses import info_nce, mask_losses, name_probe_ce, objectness_bce, text_ce
 from .model import RoseModel
 from .scenes import Scene
 from .sequence import assemble
@@ -175,7 +175,7 @@ def forward_losses(model: RoseModel, samples: Sequence[Sample], tok: Tokenizer, 
     else:
         l_bce = l_dice = l_iou = zero
 
-    l_cat = l_sig = zero
+    l_cat = l_sig = l_probe = zero
     if named:
         if len(named) > tcfg.max_named_per_batch:
             keep = sorted(rng.choice(len(named), tcfg.max_named_per_batch, replace=False).tolist())
@@ -192,6 +192,7 @@ def forward_losses(model: RoseModel, samples: Sequence[Sample], tok: Tokenizer, 
                    (((lowres[:, 0] > 0) | (tgt > 0.5)).flatten(1).sum(1).float().clamp(min=1))) < 0.5
             lowres = torch.where(bad[:, None, None, None], (tgt[:, None] * 2 - 1) * 8.0, lowres)
             cats = model.adapter(cats, lowres, sam_pv[si])
+        l_probe = name_probe_ce(model.name_probe(cats), [tok.encode(" " + t.name) for t in named_targets])
         cprompt = tok.encode(P.category_prompt())
         cseq = assemble(model.llm, [cprompt] * len(named), tok.category_id, [c[None] for c in cats],
                         [t.name_ids for t in named_targets], prefix)
@@ -220,9 +221,9 @@ def forward_losses(model: RoseModel, samples: Sequence[Sample], tok: Tokenizer, 
         l_sig = info_nce(sig_emb[si, pi], keys, target, model.text_encoder.logit_scale)
 
     total = (tcfg.w_text * l_text + tcfg.w_category * l_cat + tcfg.w_mask_bce * l_bce + tcfg.w_mask_dice * l_dice
-             + tcfg.w_objectness * l_obj + tcfg.w_siglip * l_sig + tcfg.w_iou * l_iou)
+             + tcfg.w_objectness * l_obj + tcfg.w_siglip * l_sig + tcfg.w_iou * l_iou + tcfg.w_name_probe * l_probe)
     return {"total": total, "text": l_text, "category": l_cat, "mask_bce": l_bce, "mask_dice": l_dice,
-            "objectness": l_obj, "siglip": l_sig, "iou": l_iou}
+            "objectness": l_obj, "siglip": l_sig, "iou": l_iou, "name_probe": l_probe}
 
 
 # --------------------------------------------------------------------------------------------- loop

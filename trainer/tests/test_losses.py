@@ -5,7 +5,8 @@ import unittest
 import torch
 
 import _paths  # noqa: F401
-from rose_trainer.losses import dice_loss, hard_iou, info_nce, mask_bce, mask_losses, objectness_bce, text_ce
+from rose_trainer.losses import (dice_loss, hard_iou, info_nce, mask_bce, mask_losses, name_probe_ce, objectness_bce,
+                                 text_ce)
 
 
 class LossTest(unittest.TestCase):
@@ -43,6 +44,18 @@ class LossTest(unittest.TestCase):
         logits[0, 0, 2] = 100.0
         tgt = torch.tensor([[2, -100, -100]])
         self.assertLess(float(text_ce(logits, tgt)), 1e-6)
+
+    def test_name_probe_classifies_each_position_among_the_batch_tokens(self):
+        # Names [5, 7], [5, 8], [6, 7]: position 0 chooses among {5, 6}, position 1 among {7, 8}.
+        logits = torch.zeros(3, 10)
+        seqs = [[5, 7], [5, 8], [6, 7]]
+        self.assertAlmostEqual(float(name_probe_ce(logits, seqs)), math.log(2), places=6)
+        good = torch.full((3, 10), -20.0)
+        for i, s in enumerate(seqs):
+            good[i, s] = 20.0
+        self.assertLess(float(name_probe_ce(good, seqs)), 1e-6)
+        # A position where every name has the same token teaches nothing and is skipped.
+        self.assertEqual(float(name_probe_ce(torch.zeros(2, 10), [[5, 7], [5, 7]])), 0.0)
 
     def test_iou_head_target_is_the_hard_mask_iou(self):
         t = torch.zeros(1, 4, 4)

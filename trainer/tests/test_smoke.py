@@ -38,7 +38,7 @@ class SmokeTest(unittest.TestCase):
             for key in ("lr", "images_per_s", "eta_s", "losses"):
                 self.assertIn(key, p)
             self.assertEqual(set(p["losses"]), {"total", "text", "category", "mask_bce", "mask_dice", "objectness",
-                                                "siglip", "iou"})
+                                                "siglip", "iou", "name_probe"})
         self.assertLess(prog[-1]["losses"]["total"], prog[0]["losses"]["total"] + 1.0)
         self.assertTrue(os.path.isfile(lines[-1]["checkpoint"]))
 
