@@ -25,7 +25,8 @@ export interface AutoAnnotateParams {
 
 /** The engine as the job needs it. */
 export interface DenseEngine {
-  dense(image: ImageRef, pack: string, signal?: AbortSignal): Promise<DenseResult>
+  /** Dense prediction of `image`; `next`, the image after it, may be decoded meanwhile. */
+  dense(image: ImageRef, pack: string, signal?: AbortSignal, next?: ImageRef): Promise<DenseResult>
 }
 
 /** The kind of the job in the jobs table. */
@@ -65,23 +66,32 @@ export async function runAutoAnnotate(
     })
   }
   report(done.length > 0 ? `${done.length} image(s) already annotated by ${params.pack}` : null)
-  for (const imageId of todo) {
+  const refOf = (imageId: number): { image: ImageRef; path: string } => {
+    const row = store.getImage(imageId)
+    return { image: { path: resolveProjectPath(store.root, row.path), key: row.contentHash }, path: row.path }
+  }
+  for (const [index, imageId] of todo.entries()) {
     if (context.signal.aborted) break
     let image: ImageRef
     let path: string
+    let next: ImageRef | undefined
     try {
-      const row = store.getImage(imageId)
-      path = row.path
-      image = { path: resolveProjectPath(store.root, row.path), key: row.contentHash }
+      ;({ image, path } = refOf(imageId))
     } catch (error) {
       // Deleted since the job started.
       failed.push({ item: `image ${imageId}`, reason: errorMessage(error) })
       processed++
       continue
     }
+    const following = todo[index + 1]
+    try {
+      if (following !== undefined) next = refOf(following).image
+    } catch {
+      // The next image is gone; its own turn reports it.
+    }
     let result: DenseResult
     try {
-      result = await engine.dense(image, params.pack, context.signal)
+      result = await engine.dense(image, params.pack, context.signal, next)
     } catch (error) {
       if (isCancellation(error)) throw error
       const code = (error as { code?: unknown }).code

@@ -135,9 +135,9 @@ export class EngineService implements Disposable {
     return usable.id
   }
 
-  /** Dense prediction of one image with a given pack, at batch priority (an auto-annotate step). */
-  dense(image: ImageRef, pack: string, signal?: AbortSignal): Promise<DenseResult> {
-    return this.require().call('rose.dense', { image, pack }, signal ? { signal } : {})
+  /** Dense prediction of one image with a given pack, at batch priority (an auto-annotate step); `next` is decoded meanwhile. */
+  dense(image: ImageRef, pack: string, signal?: AbortSignal, next?: ImageRef): Promise<DenseResult> {
+    return this.require().call('rose.dense', { image, pack, ...(next ? { next } : {}) }, signal ? { signal } : {})
   }
 
   /** Refinement of an instance (or mask) in one of the three situations, at interactive priority. */

@@ -217,7 +217,11 @@ export class EngineHost implements Disposable {
       return this.packs.activate(id, signal)
     },
     'rose.prepare': async ({ image, pack }, { signal }) => (await this.rose(pack, signal)).prepare(checkImage(image), signal),
-    'rose.dense': async ({ image, options, pack }, { signal }) => (await this.rose(pack, signal)).dense(checkImage(image), options ?? {}, signal),
+    'rose.dense': async ({ image, options, pack, next }, { signal }) => {
+      const pipeline = await this.rose(pack, signal)
+      if (next !== undefined) void pipeline.prefetch(checkImage(next)).catch(() => {})
+      return pipeline.dense(checkImage(image), options ?? {}, signal)
+    },
     'rose.segment': async ({ image, prompt, pack }, { signal }) => (await this.rose(pack, signal)).segment(checkImage(image), prompt, signal),
     'rose.refine': async ({ image, request, pack }, { signal }) => (await this.rose(pack, signal)).refine(checkImage(image), request, signal),
     'rose.refer': async ({ image, description, pack }, { signal }) => (await this.rose(pack, signal)).refer(checkImage(image), description, signal),

@@ -56,8 +56,8 @@ export interface EngineMethods {
   'pack.activate': { params: { id: string }; result: PackListing }
   /** Reads an image into the active pack's frames and SAM embedding (cached), at foreground priority. */
   'rose.prepare': { params: PackChoice & { image: ImageRef }; result: PreparedRoseImage }
-  /** Automatic segmentation of one image (batch priority: one job per image). */
-  'rose.dense': { params: PackChoice & { image: ImageRef; options?: DenseOptions }; result: DenseResult }
+  /** Automatic segmentation of one image (batch priority: one job per image); `next` is decoded meanwhile. */
+  'rose.dense': { params: PackChoice & { image: ImageRef; options?: DenseOptions; next?: ImageRef }; result: DenseResult }
   /** A box and/or point prompt on the pack's own SAM. */
   'rose.segment': { params: PackChoice & { image: ImageRef; prompt: SegmentPrompt }; result: RoseSingleResult }
   /** Refinement of an instance in one of the three situations: new mask and name. */

@@ -159,6 +159,14 @@ interface Prepared {
   taps?: ImageTaps
 }
 
+interface DecodedFrames {
+  readonly opened: OpenedImage
+  readonly vision: Letterbox
+  readonly sam: Letterbox
+  readonly visionPixels: FramePixels
+  readonly samPixels: FramePixels
+}
+
 interface PatchOutputs {
   readonly objectness: Float32Array
   readonly maskEmbeddings: Float32Array
@@ -177,6 +185,8 @@ export class RosePipeline {
   readonly manifest: PackManifest
   private readonly cache: LruCache<string, Promise<Prepared>>
   private readonly promptCache = new Map<string, Promise<{ prompt: PromptIds; rows: Float32Array }>>()
+  // Frames of images decoded ahead of their turn (the next image of an auto-annotate run).
+  private readonly decoded = new LruCache<string, Promise<DecodedFrames>>(2)
 
   constructor(
     readonly pack: ModelPack,
@@ -192,6 +202,27 @@ export class RosePipeline {
     const cached = this.cache.has(key)
     const p = await this.prepared(image, key, signal)
     return { key, width: p.width, height: p.height, cached, encodeMs: cached ? 0 : p.encodeMs }
+  }
+
+  /**
+   * Starts decoding an image that a later call will want (the next image of an auto-annotate run,
+   * as X-AnyLabeling prefetches): the file is read and resized while the current image's models run,
+   * since sharp decodes off the main thread and the JS resize runs between their awaits. No model
+   * runs here, so it never competes with them for the session. Resolves when the frames are decoded;
+   * errors surface in the later call, not here.
+   */
+  async prefetch(image: ImageRef): Promise<void> {
+    const key = await imageKey(image)
+    if (this.cache.has(key)) return
+    let pending = this.decoded.get(key)
+    if (pending === undefined) {
+      pending = this.decodeFrames(image.path)
+      this.decoded.set(key, pending)
+    }
+    await pending.then(
+      () => undefined,
+      () => undefined
+    )
   }
 
   /** Drops an image from the cache. */
@@ -344,6 +375,7 @@ export class RosePipeline {
   dispose(): void {
     this.cache.clear()
     this.promptCache.clear()
+    this.decoded.clear()
   }
 
   // ---- stages ----
@@ -397,26 +429,10 @@ export class RosePipeline {
 
   private async prepare_(path: string, key: string): Promise<Prepared> {
     const m = this.manifest
-    let opened: OpenedImage
-    let visionPixels: FramePixels
-    let samPixels: FramePixels
-    let vision: Letterbox
-    let sam: Letterbox
-    try {
-      opened = await openImage(path, { maxPixels: ENGINE_MAX_PIXELS })
-      vision = letterbox(opened, m.sizes.image_size)
-      sam = letterbox(opened, m.sizes.sam_image_size)
-      const same = sam.contentWidth === vision.contentWidth && sam.contentHeight === vision.contentHeight
-      const frames = await readFramePixels(opened, [
-        { width: vision.contentWidth, height: vision.contentHeight },
-        ...(same ? [] : [{ width: sam.contentWidth, height: sam.contentHeight }])
-      ])
-      visionPixels = frames[0]!
-      samPixels = frames[same ? 0 : 1]!
-    } catch (error) {
-      if (error instanceof ImageProblemError) throw new ImageProblemError(error.kind, `${path}: ${error.message}`, error.detail)
-      throw error
-    }
+    // Frames decoded ahead by `prefetch` are taken over; otherwise decoded now.
+    const ahead = this.decoded.get(key)
+    this.decoded.delete(key)
+    const { opened, vision, sam, visionPixels, samPixels } = await (ahead ?? this.decodeFrames(path))
     const encoder = await this.session('sam_encoder')
     const ls = m.sizes.sam_image_size
     const samInput = frameTensor(samPixels, ls, m.preprocessing.sam)
@@ -424,6 +440,25 @@ export class RosePipeline {
     const samOutputs = await encoder.run({ pixel_values: floatTensor(this.dtype('sam_encoder', 'pixel_values'), samInput, [1, 3, ls, ls]) })
     const encodeMs = performance.now() - start
     return { key, width: opened.width, height: opened.height, vision, sam, visionPixels, samInput, samOutputs, encodeMs }
+  }
+
+  // The image's frames: decoded in the oriented frame and resized for both frames (no model runs).
+  private async decodeFrames(path: string): Promise<DecodedFrames> {
+    const m = this.manifest
+    try {
+      const opened = await openImage(path, { maxPixels: ENGINE_MAX_PIXELS })
+      const vision = letterbox(opened, m.sizes.image_size)
+      const sam = letterbox(opened, m.sizes.sam_image_size)
+      const same = sam.contentWidth === vision.contentWidth && sam.contentHeight === vision.contentHeight
+      const frames = await readFramePixels(opened, [
+        { width: vision.contentWidth, height: vision.contentHeight },
+        ...(same ? [] : [{ width: sam.contentWidth, height: sam.contentHeight }])
+      ])
+      return { opened, vision, sam, visionPixels: frames[0]!, samPixels: frames[same ? 0 : 1]! }
+    } catch (error) {
+      if (error instanceof ImageProblemError) throw new ImageProblemError(error.kind, `${path}: ${error.message}`, error.detail)
+      throw error
+    }
   }
 
   private async patchOutputs(prep: Prepared, user: string, mask: Uint8Array | null, clock: RunClock, signal: AbortSignal | undefined): Promise<PatchOutputs> {

@@ -99,6 +99,17 @@ describe.skipIf(!GOLDEN_PACK_PRESENT)('image robustness of the ROSE pipeline', (
     expect(summary(await pipeline.dense({ path: alphaPath }))).toEqual(summary(reference))
   }, 60_000)
 
+  test('an image prefetched while another runs is taken from the prefetch, even once its file is gone', async () => {
+    const path = join(dir, 'prefetched.png')
+    await sharp(rgb, { raw: { width: W, height: H, channels: 3 } }).png().toFile(path)
+    const image = { path, key: 'prefetched' }
+    await pipeline.prefetch(image)
+    rmSync(path)
+    expect(summary(await pipeline.dense(image))).toEqual(summary(reference))
+    // Without a prefetch the missing file is reported with its name.
+    await expect(pipeline.dense({ path, key: 'not-prefetched' })).rejects.toThrow(`${path}: cannot read file: file not found`)
+  }, 60_000)
+
   test('a 1×1 image gives 1×1 masks or none', async () => {
     const path = join(dir, 'one.png')
     await sharp({ create: { width: 1, height: 1, channels: 3, background: '#ff0000' } }).png().toFile(path)
