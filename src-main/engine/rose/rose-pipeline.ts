@@ -151,8 +151,8 @@ interface Prepared {
   readonly vision: Letterbox
   readonly sam: Letterbox
   readonly visionPixels: FramePixels
-  /** The sam_encoder input; kept for the category adapter, which reads it too. */
-  readonly samInput: Float32Array
+  /** The sam_encoder input, kept only for a pack whose category adapter reads it (12 MB at Ls = 1024). */
+  readonly samInput: Float32Array | null
   /** Every sam_encoder output by name (the decoder takes those it declares). */
   readonly samOutputs: TensorMap
   readonly encodeMs: number
@@ -439,7 +439,17 @@ export class RosePipeline {
     const start = performance.now()
     const samOutputs = await encoder.run({ pixel_values: floatTensor(this.dtype('sam_encoder', 'pixel_values'), samInput, [1, 3, ls, ls]) })
     const encodeMs = performance.now() - start
-    return { key, width: opened.width, height: opened.height, vision, sam, visionPixels, samInput, samOutputs, encodeMs }
+    return {
+      key,
+      width: opened.width,
+      height: opened.height,
+      vision,
+      sam,
+      visionPixels,
+      samInput: this.pack.has('category_adapter') ? samInput : null,
+      samOutputs,
+      encodeMs
+    }
   }
 
   // The image's frames: decoded in the oriented frame and resized for both frames (no model runs).
@@ -571,7 +581,7 @@ export class RosePipeline {
         {
           category_embeddings: floatTensor(dt('category_embeddings'), embeddings, [count, D]),
           low_res_masks: floatTensor(dt('low_res_masks'), masks, [count, 1, r, r]),
-          pixel_values: floatTensor(dt('pixel_values'), prep.samInput, [1, 3, ls, ls])
+          pixel_values: floatTensor(dt('pixel_values'), prep.samInput!, [1, 3, ls, ls])
         },
         ['adapted_category_embeddings'],
         signal
