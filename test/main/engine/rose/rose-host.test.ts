@@ -15,6 +15,7 @@ describe.skipIf(!GOLDEN_PACK_PRESENT)('ROSE through the engine host', () => {
   let supervisor: EngineSupervisor
   let golden: GoldenFiles
   let scene: string
+  let size: { width: number; height: number }
   let packId: string
 
   beforeAll(async () => {
@@ -26,7 +27,7 @@ describe.skipIf(!GOLDEN_PACK_PRESENT)('ROSE through the engine host', () => {
     rmSync(join(broken, 'manifest.json'))
     golden = new GoldenFiles(GOLDEN_PACK_DIR)
     scene = join(dir, 'scene0.png')
-    await golden.writeImage(golden.dense[0]!.image, scene)
+    size = await golden.writeImage(golden.dense[0]!.image, scene)
     supervisor = new EngineSupervisor({ launcher: sourceHostLauncher({ packs: { sources: [{ dir: packs, kind: 'bundled' }] } }) })
     await supervisor.start()
   }, 60_000)
@@ -83,7 +84,7 @@ describe.skipIf(!GOLDEN_PACK_PRESENT)('ROSE through the engine host', () => {
     const image = { path: scene, key: 'scene0' }
     const referred = await supervisor.call('rose.refer', { image, pack: packId, description: 'the red circle' })
     expect(referred.prompt).toBe('<image> What is the red circle in this image? Please output the segmentation mask.')
-    expect(referred.rle.size).toEqual([128, 128])
+    expect(referred.rle.size).toEqual([size.height, size.width])
     expect(referred.score).toBeGreaterThan(0)
     const named = await supervisor.call('rose.name', { image, pack: packId, mask: golden.refine.mask_rle })
     expect(named.name).toBe(golden.refine.name_out)
@@ -100,7 +101,7 @@ describe.skipIf(!GOLDEN_PACK_PRESENT)('ROSE through the engine host', () => {
     })
     await expect(supervisor.call('rose.name', { image, pack: packId, mask: { size: [10, 10], counts: '0' } })).rejects.toMatchObject({
       code: 'INVALID_ARGUMENT',
-      message: 'request.mask.size: the mask is 10×10 (height×width) but the image is 128×128'
+      message: `request.mask.size: the mask is 10×10 (height×width) but the image is ${size.height}×${size.width}`
     })
     await expect(supervisor.call('rose.refine', { image, pack: packId, request: { situation: 'name' as never } })).rejects.toMatchObject({
       code: 'INVALID_ARGUMENT',
@@ -111,6 +112,6 @@ describe.skipIf(!GOLDEN_PACK_PRESENT)('ROSE through the engine host', () => {
   test('EXPECTED FAILURE – activating a broken pack reports it and the host keeps the active pack', async () => {
     await expect(supervisor.call('pack.activate', { id: join(packs, 'zz-broken') })).rejects.toMatchObject({ code: 'PACK_BROKEN' })
     expect((await supervisor.call('engine.status', {})).activePack).toBe(packId)
-    await expect(supervisor.call('rose.prepare', { image: { path: scene, key: 'scene0' } })).resolves.toMatchObject({ width: 128, height: 128, cached: true })
+    await expect(supervisor.call('rose.prepare', { image: { path: scene, key: 'scene0' } })).resolves.toMatchObject({ ...size, cached: true })
   })
 })
