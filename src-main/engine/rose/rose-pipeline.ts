@@ -246,6 +246,7 @@ export class RosePipeline {
     const threshold = checkNumber(options.objectnessThreshold ?? m.inference.objectness_threshold, 'options.objectnessThreshold')
     const prep = await this.preparedFor(image, clock, signal)
     const po = await this.patchOutputs(prep, m.prompts[task][0]!, null, clock, signal)
+    // A Float32Array, like the trainer's torch.sigmoid: thresholds and ties compare the same values.
     const scores = po.objectness.map(sigmoid)
     const kept = selectPatches(scores, topN, threshold)
     const instances: RoseInstance[] = []
