@@ -16,6 +16,8 @@ export const CHANNEL_NAMES = [
   'instances:list',
   'instances:createFromPolygon',
   'instances:update',
+  'instances:updateMany',
+  'instances:replaceMask',
   'instances:delete',
   'categories:list',
   'history:state',

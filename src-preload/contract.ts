@@ -420,6 +420,26 @@ export const channels = {
       .refine((r) => r.categoryText !== undefined || r.status !== undefined, 'nothing to update'),
     response: Instance
   },
+  'instances:updateMany': {
+    request: z
+      .object({ ids: z.array(id).min(1).max(10_000), categoryText: categoryName.optional(), status: InstanceStatus.optional() })
+      .strict()
+      .refine((r) => r.categoryText !== undefined || r.status !== undefined, 'nothing to update'),
+    response: z.array(Instance)
+  },
+  'instances:replaceMask': {
+    request: z
+      .object({
+        id,
+        rle: Rle,
+        categoryText: categoryName.optional(),
+        source: InstanceSource.default('refined'),
+        status: InstanceStatus.optional(),
+        score: z.number().finite().nullable().optional()
+      })
+      .strict(),
+    response: Instance
+  },
   'instances:delete': { request: z.object({ ids: z.array(id).min(1) }).strict(), response: z.object({ deleted: z.number().int() }) },
   'categories:list': { request: empty, response: z.array(Category) },
   'history:state': { request: empty, response: HistoryState },

@@ -109,6 +109,8 @@ export class AppServices implements Disposable {
       'instances:list': ({ imageId }) => s().store.listInstances(imageId),
       'instances:createFromPolygon': (r) => s().createFromPolygon(r),
       'instances:update': ({ id, ...patch }) => s().updateInstance(id, patch),
+      'instances:updateMany': ({ ids, ...patch }) => s().updateInstances(ids, patch),
+      'instances:replaceMask': (r) => s().replaceMask(r),
       'instances:delete': ({ ids }) => ({ deleted: s().deleteInstances(ids) }),
       'categories:list': () => s().store.listCategories(),
       'history:state': () => s().store.historyState(),

@@ -1,5 +1,6 @@
 import type {
   HistoryStepValue,
+  ImageDetailValue,
   InstanceSourceValue,
   InstanceStatusValue,
   InstanceValue,
@@ -96,26 +97,11 @@ export class ProjectSession {
     score: number | null
   }): InstanceValue {
     const image = this.store.getImage(request.imageId)
-    const [h, w] = request.rle.size
-    if (h !== image.height || w !== image.width) {
-      throw new InvalidArgumentError(
-        `rle.size: the mask is ${h}×${w} (height×width) but image ${image.id} (${image.path}) is ${image.height}×${image.width}`
-      )
-    }
-    let runs
-    try {
-      runs = fromString(request.rle.counts, h, w)
-    } catch (error) {
-      throw new InvalidArgumentError(`rle.counts: ${errorMessage(error)}`)
-    }
-    const maskArea = area(runs)
-    if (maskArea === 0) throw new ExpectedError('EMPTY_MASK', `the mask covers no pixel of image ${image.id} (${image.path})`)
+    const mask = this.checkedMask(image, request.rle)
     const created = this.store.createInstance(
       {
         imageId: image.id,
-        rle: compress(runs),
-        bbox: toBbox(runs),
-        area: maskArea,
+        ...mask,
         categoryText: request.categoryText,
         score: request.score,
         status: request.status,
@@ -125,6 +111,58 @@ export class ProjectSession {
     )
     this.changed(image.id)
     return created
+  }
+
+  /** Replaces an instance's mask (a refinement) as one undoable action. */
+  replaceMask(request: {
+    id: number
+    rle: { size: [number, number]; counts: string }
+    categoryText?: string | undefined
+    source: InstanceSourceValue
+    status?: InstanceStatusValue | undefined
+    score?: number | null | undefined
+  }): InstanceValue {
+    const current = this.store.getInstance(request.id)
+    const mask = this.checkedMask(this.store.getImage(current.imageId), request.rle)
+    const replaced = this.store.replaceMask(
+      request.id,
+      { ...mask, ...(request.score !== undefined ? { score: request.score } : {}) },
+      {
+        source: request.source,
+        ...(request.categoryText !== undefined ? { categoryText: request.categoryText } : {}),
+        ...(request.status !== undefined ? { status: request.status } : {})
+      }
+    )
+    this.changed(current.imageId)
+    return replaced
+  }
+
+  /** Changes the status or category of several instances of one image as one undoable action. */
+  updateInstances(ids: readonly number[], patch: InstancePatch): InstanceValue[] {
+    const imageIds = new Set(ids.map((id) => this.store.getInstance(id).imageId))
+    if (imageIds.size > 1) throw new InvalidArgumentError('ids: all instances of one bulk edit must belong to one image')
+    const updated = this.store.updateInstances(ids, patch)
+    this.changed(updated[0]!.imageId)
+    return updated
+  }
+
+  /** Checks that a mask from outside fits the image and is not empty; returns it with its area and box. */
+  private checkedMask(image: ImageDetailValue, rle: { size: [number, number]; counts: string }) {
+    const [h, w] = rle.size
+    if (h !== image.height || w !== image.width) {
+      throw new InvalidArgumentError(
+        `rle.size: the mask is ${h}×${w} (height×width) but image ${image.id} (${image.path}) is ${image.height}×${image.width}`
+      )
+    }
+    let runs
+    try {
+      runs = fromString(rle.counts, h, w)
+    } catch (error) {
+      throw new InvalidArgumentError(`rle.counts: ${errorMessage(error)}`)
+    }
+    const maskArea = area(runs)
+    if (maskArea === 0) throw new ExpectedError('EMPTY_MASK', `the mask covers no pixel of image ${image.id} (${image.path})`)
+    return { rle: compress(runs), bbox: toBbox(runs), area: maskArea }
   }
 
   /** What the engine needs to read an image: its file and a key that changes with its content. */

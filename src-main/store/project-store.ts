@@ -301,17 +301,54 @@ export class ProjectStore {
 
   /** Changes an instance's category or status as one undoable action. */
   updateInstance(id: number, patch: InstancePatch): InstanceValue {
+    return this.updateInstances([id], patch)[0]!
+  }
+
+  /** Changes the category or status of several instances of one image as one undoable action. */
+  updateInstances(ids: readonly number[], patch: InstancePatch): InstanceValue[] {
+    return this.database.transaction(() => {
+      const before = ids.map((id) => {
+        const row = this.instanceRow(id)
+        if (!row) throw new NotFoundError(`instance ${id} does not exist`)
+        return row
+      })
+      const update = this.db.prepare(
+        'UPDATE instances SET category_text = ?, category_id = ?, status = ?, updated_at = ? WHERE id = ?'
+      )
+      const at = now()
+      const categoryId = patch.categoryText !== undefined ? this.ensureCategory(patch.categoryText) : undefined
+      for (const row of before) {
+        update.run(patch.categoryText ?? row.category_text, categoryId ?? row.category_id, patch.status ?? row.status, at, row.id)
+      }
+      const after = before.map((row) => this.instanceRow(row.id)!)
+      const label = before.length === 1 ? updateLabel(before[0]!, patch) : `${updateLabel(before[0]!, patch)} ×${before.length}`
+      this.record(label, before[0]!.image_id, before, after)
+      return after.map(toInstance)
+    })
+  }
+
+  /** Replaces an instance's mask (and optionally its name) as one undoable action, keeping its id. */
+  replaceMask(
+    id: number,
+    mask: Pick<NewInstance, 'rle' | 'bbox' | 'area'> & { readonly score?: number | null },
+    patch: { readonly categoryText?: string; readonly source: InstanceSourceValue; readonly status?: InstanceStatusValue }
+  ): InstanceValue {
     return this.database.transaction(() => {
       const before = this.instanceRow(id)
       if (!before) throw new NotFoundError(`instance ${id} does not exist`)
       const categoryText = patch.categoryText ?? before.category_text
-      const status = patch.status ?? before.status
       const categoryId = patch.categoryText !== undefined ? this.ensureCategory(categoryText) : before.category_id
       this.db
-        .prepare('UPDATE instances SET category_text = ?, category_id = ?, status = ?, updated_at = ? WHERE id = ?')
-        .run(categoryText, categoryId, status, now(), id)
+        .prepare(
+          `UPDATE instances SET rle_counts = ?, rle_height = ?, rle_width = ?, bbox_x = ?, bbox_y = ?, bbox_w = ?, bbox_h = ?,
+             area = ?, category_text = ?, category_id = ?, score = ?, status = ?, source = ?, updated_at = ? WHERE id = ?`
+        )
+        .run(
+          mask.rle.counts, mask.rle.size[0], mask.rle.size[1], ...mask.bbox, mask.area, categoryText, categoryId,
+          mask.score === undefined ? before.score : mask.score, patch.status ?? before.status, patch.source, now(), id
+        )
       const after = this.instanceRow(id)!
-      this.record(updateLabel(before, patch), before.image_id, [before], [after])
+      this.record('Refine instance', before.image_id, [before], [after])
       return toInstance(after)
     })
   }

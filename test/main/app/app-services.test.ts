@@ -94,6 +94,41 @@ describe('AppServices', () => {
     expect((await call(services, 'project:current', {})).name).toBe('p')
   })
 
+  it('refines a mask in place and bulk-accepts proposals of one image, refusing a bulk edit across images', async () => {
+    services = await AppServices.create({
+      version: '1',
+      transport: 'websocket',
+      resourcesDir: join(dir, 'none'),
+      projectDir: join(dir, 'p'),
+      defaultProjectDir: join(dir, 'default')
+    })
+    services.project.store.insertImages([
+      { path: 'a.png', width: 40, height: 30, orientation: 1, fileSize: 1, contentHash: 'a', format: 'png' },
+      { path: 'b.png', width: 40, height: 30, orientation: 1, fileSize: 1, contentHash: 'b', format: 'png' }
+    ])
+    const square = [[5, 5, 15, 5, 15, 15, 5, 15]]
+    const a1 = await call(services, 'instances:createFromPolygon', { imageId: 1, polygons: square, categoryText: 'x', status: 'proposed' })
+    const a2 = await call(services, 'instances:createFromPolygon', { imageId: 1, polygons: square, categoryText: 'y', status: 'proposed' })
+    const b1 = await call(services, 'instances:createFromPolygon', { imageId: 2, polygons: square, categoryText: 'z', status: 'proposed' })
+
+    const accepted = await call(services, 'instances:updateMany', { ids: [a1.id, a2.id], status: 'accepted' })
+    expect(accepted.map((i: any) => i.status)).toEqual(['accepted', 'accepted'])
+    await expect(services.dispatch('instances:updateMany', { ids: [a1.id, b1.id], status: 'rejected' })).resolves.toEqual({
+      ok: false,
+      error: { name: 'InvalidArgumentError', code: 'INVALID_ARGUMENT', message: 'ids: all instances of one bulk edit must belong to one image' }
+    })
+
+    const wider = await call(services, 'instances:createFromPolygon', { imageId: 2, polygons: [[2, 2, 30, 2, 30, 20, 2, 20]], categoryText: 'tmp' })
+    const refined = await call(services, 'instances:replaceMask', { id: a1.id, rle: wider.rle, categoryText: 'x fixed' })
+    expect(refined).toMatchObject({ id: a1.id, area: wider.area, source: 'refined', categoryText: 'x fixed', status: 'accepted' })
+    await expect(
+      services.dispatch('instances:replaceMask', { id: a1.id, rle: { size: [30, 40], counts: '!!' } })
+    ).resolves.toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } })
+    const undone = await call(services, 'history:undo', {})
+    expect(undone).toMatchObject({ applied: true, label: 'Refine instance', imageId: 1 })
+    expect((await call(services, 'instances:list', { imageId: 1 }))[0]).toMatchObject({ id: a1.id, area: a1.area, categoryText: 'x' })
+  })
+
   it('EXPECTED FAILURE – reports a missing image id by number', async () => {
     services = await AppServices.create({
       version: '1',

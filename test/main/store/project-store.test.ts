@@ -111,6 +111,41 @@ describe('ProjectStore', () => {
     expect(store.historyState().redoLabel).toBe('Reject and rename instance')
   })
 
+  it('accepts several instances as one undoable action', () => {
+    store.insertImages([image(1)])
+    const ids = ['a', 'b', 'c'].map((name) => store.createInstance({ ...instance(1, name), status: 'proposed', source: 'model' }).id)
+    const updated = store.updateInstances(ids.slice(0, 2), { status: 'accepted' })
+    expect(updated.map((i) => i.status)).toEqual(['accepted', 'accepted'])
+    expect(store.historyState().undoLabel).toBe('Accept instance ×2')
+    store.undo()
+    expect(store.listInstances(1).map((i) => i.status)).toEqual(['proposed', 'proposed', 'proposed'])
+    expect(() => store.updateInstances([ids[0]!, 99], { status: 'rejected' })).toThrow('instance 99 does not exist')
+    expect(store.listInstances(1).map((i) => i.status)).toEqual(['proposed', 'proposed', 'proposed'])
+  })
+
+  it('replaces a mask in place, keeping the id, and undo brings the old mask back', () => {
+    store.insertImages([image(1)])
+    const original = store.createInstance({ ...instance(1, 'red circle'), score: 0.5, status: 'proposed', source: 'model' })
+    const refined = store.replaceMask(
+      original.id,
+      { rle: { size: [30, 40], counts: 'X33' }, bbox: [5, 6, 7, 8], area: 20, score: 0.9 },
+      { source: 'refined', categoryText: 'red square' }
+    )
+    expect(refined).toMatchObject({
+      id: original.id,
+      rle: { size: [30, 40], counts: 'X33' },
+      bbox: [5, 6, 7, 8],
+      area: 20,
+      score: 0.9,
+      source: 'refined',
+      status: 'proposed',
+      categoryText: 'red square'
+    })
+    expect(store.historyState().undoLabel).toBe('Refine instance')
+    store.undo()
+    expect(store.getInstance(original.id)).toEqual(original)
+  })
+
   it('drops the redo branch when a new action follows an undo', () => {
     store.insertImages([image(1)])
     store.createInstance(instance(1, 'a'))
