@@ -11,6 +11,7 @@ import { stat } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { Tensor } from 'onnxruntime-node'
+import { raceAbort } from '../../common/cancellation'
 import { throwIfAborted } from '../../common/errors'
 import { ImageProblemError } from '../../images/image-problem'
 import { openImage, type OpenedImage } from '../../images/open-image'
@@ -264,27 +265,3 @@ export async function imageKey(image: ImageRef): Promise<string> {
   }
 }
 
-// Lets a caller stop waiting without stopping the shared work it waits for.
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => {
-      try {
-        throwIfAborted(signal)
-      } catch (error) {
-        reject(error)
-      }
-    }
-    if (signal.aborted) return onAbort()
-    signal.addEventListener('abort', onAbort, { once: true })
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort)
-        resolve(value)
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort)
-        reject(error)
-      }
-    )
-  })
-}

@@ -14,6 +14,7 @@
  * the refinement situations). Every result carries its timings, the sum of its `session.run` times
  * included, so the overhead of everything around the models can be measured.
  */
+import { raceAbort } from '../../common/cancellation'
 import { throwIfAborted } from '../../common/errors'
 import { ImageProblemError } from '../../images/image-problem'
 import { openImage, type OpenedImage } from '../../images/open-image'
@@ -719,27 +720,3 @@ function checkMask(mask: unknown, image: { width: number; height: number }, name
   return { size: [m.size[0], m.size[1]], counts: m.counts }
 }
 
-// Lets a caller stop waiting without stopping the shared work it waits for.
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => {
-      try {
-        throwIfAborted(signal)
-      } catch (error) {
-        reject(error)
-      }
-    }
-    if (signal.aborted) return onAbort()
-    signal.addEventListener('abort', onAbort, { once: true })
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort)
-        resolve(value)
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort)
-        reject(error)
-      }
-    )
-  })
-}
