@@ -1,6 +1,7 @@
 import type { InstanceStatusValue, RleValue } from '../../../src-preload/contract'
 import { Emitter } from '../common/emitter'
 import { BoxHandler } from './handlers/box-handler'
+import { MissedHandler } from './handlers/missed-handler'
 import { PanHandler } from './handlers/pan-handler'
 import { PointHandler } from './handlers/point-handler'
 import { PolygonHandler } from './handlers/polygon-handler'
@@ -11,8 +12,8 @@ import { maskStyle, paintCells, previewStyle, type Emphasis } from './mask-style
 import { assertNever, modeForTool, promptModeOf, toolOf, type Mode, type Point, type ToolKind } from './mode'
 import { drawInstanceLabels, drawSelectionFrame, type LabelledBox } from './overlay'
 import { flatten } from './polygon-draft'
-import { EMPTY_PROMPT, isEmptyPrompt, type PromptDraft, type PromptPoint } from './prompt-draft'
-import type { Scene, SceneMask } from './scene'
+import { EMPTY_PROMPT, isEmptyPrompt, type PromptBox, type PromptDraft, type PromptPoint } from './prompt-draft'
+import type { PreviewLayer, Scene, SceneMask } from './scene'
 import {
   IDENTITY,
   fitTransform,
@@ -62,6 +63,8 @@ export type CanvasEvents = {
   promptChanged: PromptDraft | null
   /** The prompt's mask should be stored: the app asks for a name and answers with `finishPrompt`. */
   promptCompleted: PromptDraft
+  /** The missed-object tool's box changed (null: dropped, or the tool was left); the app asks ROSE for the object. */
+  missedBoxChanged: PromptBox | null
   viewChanged: ViewTransform
   /** The pointer in image pixels, or null when it left the view. */
   pointerMoved: Point | null
@@ -108,7 +111,12 @@ async function loadImageElement(url: string): Promise<HTMLImageElement> {
  * | finishPolygon       | ignored         | ignored             | closed draft: clears or reopens  | ignored                            |
  * | setPreview          | ignored         | ignored             | ignored                          | draws it while the prompt is set   |
  * | finishPrompt        | ignored         | ignored             | ignored                          | naming: clears or reopens          |
+ * | setRefinePreview    | ignored         | draws it            | draws it                         | draws it                           |
+ * | clearMissedBox      | ignored         | ignored             | ignored                          | ignored (missed: drops its box)    |
  * | zoom / fit          | ignored         | applies             | applies                          | applies                            |
+ *
+ * The missed-object tool (`missed`) behaves like select/pan for every call above except `setTool`
+ * (switching drops its box) and `setRefinePreview` (drawn); its box is announced with `missedBoxChanged`.
  */
 export class AnnotationCanvas {
   private modeValue: Mode = { kind: 'idle' }
@@ -125,7 +133,10 @@ export class AnnotationCanvas {
   private pointer: Point | null = null
   /** The prompt last announced with `promptChanged` (null: none), so only real changes are announced. */
   private announcedPrompt: PromptDraft | null = null
+  /** The missed-object box last announced with `missedBoxChanged`. */
+  private announcedMissedBox: PromptBox | null = null
   private previewMask: { readonly counts: string; readonly cells: MaskCells; readonly bitmap: HTMLCanvasElement } | null = null
+  private refineMask: { readonly counts: string; readonly cells: MaskCells } | null = null
   private spaceHeld = false
   private viewSize = { width: 0, height: 0 }
   private overlayFrame = 0
@@ -163,7 +174,8 @@ export class AnnotationCanvas {
       pan: this.pan,
       polygon: new PolygonHandler(this.context),
       box: new BoxHandler(this.context),
-      point: new PointHandler(this.context)
+      point: new PointHandler(this.context),
+      missed: new MissedHandler(this.context)
     }
     this.listen()
   }
@@ -190,6 +202,7 @@ export class AnnotationCanvas {
     this.drag = null
     this.image = null
     this.scene.setImage(null, 0, 0)
+    this.setRefinePreview(null)
     this.setModeInternal({ kind: 'idle' })
     if (!source) return this.drawOverlaySoon()
     let element: HTMLImageElement
@@ -283,15 +296,7 @@ export class AnnotationCanvas {
         return this.clearPreview()
       }
     }
-    const bitmap = document.createElement('canvas')
-    bitmap.width = Math.max(1, cells.cols)
-    bitmap.height = Math.max(1, cells.rows)
-    const g = bitmap.getContext('2d')
-    if (g && cells.cols > 0 && cells.rows > 0) {
-      const pixels = g.createImageData(cells.cols, cells.rows)
-      paintCells(cells, previewStyle(preview.pending), new Uint32Array(pixels.data.buffer))
-      g.putImageData(pixels, 0, 0)
-    }
+    const bitmap = previewBitmap(cells, preview.pending)
     this.previewMask = { counts: preview.rle.counts, cells, bitmap }
     this.scene.setPreview({ id: 0, x: cells.x, y: cells.y, step: cells.step, bitmap })
   }
@@ -301,11 +306,46 @@ export class AnnotationCanvas {
     return this.previewMask !== null
   }
 
+  /**
+   * Draws a text correction's answer (refinement, missed object, referring) with the box tool's preview
+   * look, in its own layer above the box/point preview, whatever the tool (null removes it). It belongs
+   * to the app's correction, not to a canvas prompt, so only the app or a new image removes it.
+   */
+  setRefinePreview(preview: CanvasPreview | null): void {
+    if (!preview || !this.image) {
+      if (this.refineMask) this.scene.setPreview(null, 'refine')
+      this.refineMask = null
+      return
+    }
+    let cells: MaskCells
+    if (this.refineMask?.counts === preview.rle.counts) cells = this.refineMask.cells
+    else {
+      try {
+        cells = MaskCells.fromRle(preview.rle, preview.bbox)
+      } catch (error) {
+        console.error('[canvas] the refined mask cannot be decoded', error)
+        return this.setRefinePreview(null)
+      }
+    }
+    this.refineMask = { counts: preview.rle.counts, cells }
+    this.scene.setPreview({ id: 0, x: cells.x, y: cells.y, step: cells.step, bitmap: previewBitmap(cells, preview.pending) }, 'refine')
+  }
+
+  /** Whether a text correction's answer is on screen. */
+  get hasRefinePreview(): boolean {
+    return this.refineMask !== null
+  }
+
   /** Answers `promptCompleted`: `saved` starts a new prompt, `reopened` gives the prompt back for refining. */
   finishPrompt(outcome: 'saved' | 'reopened'): void {
     const mode = promptModeOf(this.modeValue)
     if (!mode || !mode.naming) return
     this.setModeInternal({ kind: mode.kind, prompt: outcome === 'saved' ? EMPTY_PROMPT : mode.prompt, naming: false })
+  }
+
+  /** Drops the missed-object tool's box (its object was stored or given up); ignored in other tools. */
+  clearMissedBox(): void {
+    if (this.modeValue.kind === 'missed' && this.modeValue.box) this.setModeInternal({ kind: 'missed', box: null })
   }
 
   /** Shows or hides the masks (and their labels). */
@@ -456,6 +496,11 @@ export class AnnotationCanvas {
       this.announcedPrompt = current
       if (!current) this.clearPreview()
       this.emitter.fire('promptChanged', current)
+    }
+    const missedBox = mode.kind === 'missed' ? mode.box : null
+    if (missedBox !== this.announcedMissedBox) {
+      this.announcedMissedBox = missedBox
+      this.emitter.fire('missedBoxChanged', missedBox)
     }
   }
 
@@ -646,6 +691,8 @@ export function describeMode(mode: Mode): string {
       if (mode.naming) return 'Point · naming'
       if (isEmptyPrompt(mode.prompt)) return 'Point · click the object'
       return `Point · ${describePoints(mode.prompt.points)}`
+    case 'missed':
+      return mode.box ? 'Missed object · Enter: ask the engine' : 'Missed object · drag a box, or type a description'
     default:
       return assertNever(mode)
   }
@@ -656,4 +703,18 @@ export function describePoints(points: readonly PromptPoint[]): string {
   const n = points.length
   const negative = points.filter((p) => !p.positive).length
   return `${n} ${n === 1 ? 'point' : 'points'}${negative > 0 ? ` (${negative} negative)` : ''}`
+}
+
+/** A proposed mask painted with the box tool's preview look (dimmed while a newer request is out). */
+function previewBitmap(cells: MaskCells, pending: boolean): HTMLCanvasElement {
+  const bitmap = document.createElement('canvas')
+  bitmap.width = Math.max(1, cells.cols)
+  bitmap.height = Math.max(1, cells.rows)
+  const g = bitmap.getContext('2d')
+  if (g && cells.cols > 0 && cells.rows > 0) {
+    const pixels = g.createImageData(cells.cols, cells.rows)
+    paintCells(cells, previewStyle(pending), new Uint32Array(pixels.data.buffer))
+    g.putImageData(pixels, 0, 0)
+  }
+  return bitmap
 }

@@ -1,5 +1,5 @@
 import { FabricImage, StaticCanvas } from 'fabric'
-import type { Scene, SceneMask } from './scene'
+import type { PreviewLayer, Scene, SceneMask } from './scene'
 import type { ViewTransform } from './viewport'
 
 // Past this zoom image pixels are big enough to inspect: draw them as crisp squares, not blurred.
@@ -14,7 +14,8 @@ export class FabricScene implements Scene {
   private readonly canvas: StaticCanvas
   private image: FabricImage | null = null
   private readonly masks = new Map<number, { readonly source: SceneMask; readonly object: FabricImage }>()
-  private preview: FabricImage | null = null
+  // Drawn in this order above the masks: a text correction's answer covers the box tool's preview.
+  private readonly previews = new Map<PreviewLayer, FabricImage>()
   private masksVisible = true
   private zoom = 1
 
@@ -60,7 +61,7 @@ export class FabricScene implements Scene {
     if (this.image) this.image.imageSmoothing = t.zoom < PIXELATED_IMAGE_ZOOM
     // Masks are magnified as hard-edged cells; minified, smoothing keeps one-pixel outlines visible.
     for (const { object } of this.masks.values()) object.imageSmoothing = t.zoom < 1
-    if (this.preview) this.preview.imageSmoothing = t.zoom < 1
+    for (const preview of this.previews.values()) preview.imageSmoothing = t.zoom < 1
     this.canvas.requestRenderAll()
   }
 
@@ -79,19 +80,30 @@ export class FabricScene implements Scene {
       const object = this.maskObject(mask, this.masksVisible)
       this.masks.set(mask.id, { source: mask, object })
     }
-    // Draw order: the image, then masks in list order, then the preview.
+    // Draw order: the image, then masks in list order, then the previews.
     const ordered = list.map((m) => this.masks.get(m.id)!.object)
     this.canvas.remove(...this.canvas.getObjects().filter((o) => o !== this.image))
     this.canvas.add(...ordered)
-    if (this.preview) this.canvas.add(this.preview)
+    this.addPreviews()
     this.canvas.requestRenderAll()
   }
 
-  setPreview(mask: SceneMask | null): void {
-    if (this.preview) this.canvas.remove(this.preview)
-    this.preview = mask ? this.maskObject(mask, true) : null
-    if (this.preview) this.canvas.add(this.preview)
+  setPreview(mask: SceneMask | null, layer: PreviewLayer = 'prompt'): void {
+    const old = this.previews.get(layer)
+    if (old) this.canvas.remove(old)
+    this.previews.delete(layer)
+    if (mask) this.previews.set(layer, this.maskObject(mask, true))
+    // Re-adding keeps the layers in order whichever one changed.
+    this.canvas.remove(...this.previews.values())
+    this.addPreviews()
     this.canvas.requestRenderAll()
+  }
+
+  private addPreviews(): void {
+    for (const layer of ['prompt', 'refine'] as const) {
+      const preview = this.previews.get(layer)
+      if (preview) this.canvas.add(preview)
+    }
   }
 
   private maskObject(mask: SceneMask, visible: boolean): FabricImage {
@@ -123,7 +135,7 @@ export class FabricScene implements Scene {
   dispose(): void {
     this.masks.clear()
     this.image = null
-    this.preview = null
+    this.previews.clear()
     void this.canvas.dispose()
   }
 }

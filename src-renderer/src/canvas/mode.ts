@@ -1,4 +1,4 @@
-import { EMPTY_PROMPT, type PromptDraft } from './prompt-draft'
+import { EMPTY_PROMPT, type PromptBox, type PromptDraft } from './prompt-draft'
 
 /** A point in image pixels or in CSS pixels of the view, depending on where it is used. */
 export interface Point {
@@ -7,12 +7,14 @@ export interface Point {
 }
 
 /** The tools a user can pick. */
-export type ToolKind = 'select' | 'pan' | 'polygon' | 'box' | 'point'
+export type ToolKind = 'select' | 'pan' | 'polygon' | 'box' | 'point' | 'missed'
 
 /**
  * What the canvas is doing. `idle` until an image is shown; a closed polygon waits for its name and
  * ignores clicks until the app resolves it (`finishPolygon`). The box and point tools build a prompt for
  * the engine; while `naming`, its mask waits for a name and clicks are ignored until `finishPrompt`.
+ * The missed-object tool holds at most one box around an object the engine did not propose; the app
+ * asks ROSE for it (`engine:refine`, situation `missed`) and shows the answer as a refinement preview.
  */
 export type Mode =
   | { readonly kind: 'idle' }
@@ -21,6 +23,7 @@ export type Mode =
   | { readonly kind: 'polygon'; readonly vertices: readonly Point[]; readonly closed: boolean }
   | { readonly kind: 'box'; readonly prompt: PromptDraft; readonly naming: boolean }
   | { readonly kind: 'point'; readonly prompt: PromptDraft; readonly naming: boolean }
+  | { readonly kind: 'missed'; readonly box: PromptBox | null }
 
 /** The modes whose tool builds an engine prompt. */
 export type PromptMode = Extract<Mode, { kind: 'box' | 'point' }>
@@ -35,6 +38,7 @@ export function toolOf(mode: Mode): ToolKind | null {
     case 'polygon':
     case 'box':
     case 'point':
+    case 'missed':
       return mode.kind
     default:
       return assertNever(mode)
@@ -58,6 +62,8 @@ export function modeForTool(tool: ToolKind): Mode {
     case 'box':
     case 'point':
       return { kind: tool, prompt: EMPTY_PROMPT, naming: false }
+    case 'missed':
+      return { kind: 'missed', box: null }
     default:
       return assertNever(tool)
   }

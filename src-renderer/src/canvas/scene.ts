@@ -9,6 +9,9 @@ export interface SceneMask {
   readonly bitmap: HTMLCanvasElement
 }
 
+/** The top layers: the box/point prompt's mask, and above it a text correction's answer. */
+export type PreviewLayer = 'prompt' | 'refine'
+
 /** The drawing half of the canvas: the image and the mask bitmaps under a view transform. */
 export interface Scene {
   /** Sets the drawing surface size in CSS pixels. */
@@ -21,8 +24,8 @@ export interface Scene {
   setMasks(masks: readonly SceneMask[]): void
   /** Shows or hides every mask (the preview stays: it is what the user is working on). */
   setMasksVisible(visible: boolean): void
-  /** Shows the engine's proposed mask on top of everything, or removes it. */
-  setPreview(mask: SceneMask | null): void
+  /** Shows an engine's proposed mask in a layer on top of everything (refine above prompt), or removes it. */
+  setPreview(mask: SceneMask | null, layer?: PreviewLayer): void
   /** Draws again on the next frame (after a bitmap was repainted). */
   invalidate(): void
   dispose(): void

@@ -9,8 +9,14 @@ export type CommandId =
   | 'tool-polygon'
   | 'tool-box'
   | 'tool-point'
+  | 'tool-missed'
   | 'accept'
   | 'reject'
+  | 'accept-above-threshold'
+  | 'reject-remaining'
+  | 'refine'
+  | 'auto-annotate-image'
+  | 'auto-annotate-marked'
   | 'delete'
   | 'rename'
   | 'next-instance'
@@ -44,12 +50,14 @@ export interface Shortcut {
 }
 
 /** Sections of the cheat sheet. */
-export type ShortcutGroup = 'Images' | 'Tools' | 'Review' | 'View' | 'Project'
+export type ShortcutGroup = 'Images' | 'Tools' | 'Review' | 'Model' | 'View' | 'Project'
 
 /**
  * The key map, in the habits of labelme / X-AnyLabeling / CVAT: A/D walk the images, P draws polygons,
  * B draws an engine box (X-AnyLabeling's rectangle prompt), O places engine points, Ctrl+Z undoes;
- * accept/reject sit on E/R next to the navigation keys so review is one-handed.
+ * accept/reject sit on E/R next to the navigation keys so review is one-handed, and their Shift forms act
+ * on every proposal of the image. Ctrl+Enter runs the model (Enter "commits" everywhere else); T opens the
+ * text correction, N the missed-object tool.
  */
 export const SHORTCUTS: readonly Shortcut[] = [
   { id: 'previous-image', group: 'Images', label: 'Previous image', keys: [{ key: 'a' }, { key: 'ArrowLeft' }], repeat: true },
@@ -59,8 +67,11 @@ export const SHORTCUTS: readonly Shortcut[] = [
   { id: 'tool-polygon', group: 'Tools', label: 'Polygon tool', keys: [{ key: 'p' }] },
   { id: 'tool-box', group: 'Tools', label: 'Box tool (engine mask)', keys: [{ key: 'b' }] },
   { id: 'tool-point', group: 'Tools', label: 'Point tool (engine mask)', keys: [{ key: 'o' }] },
+  { id: 'tool-missed', group: 'Tools', label: 'Missed object (box or description → model)', keys: [{ key: 'n' }] },
   { id: 'accept', group: 'Review', label: 'Accept selected instance', keys: [{ key: 'e' }] },
   { id: 'reject', group: 'Review', label: 'Reject selected instance', keys: [{ key: 'r' }] },
+  { id: 'accept-above-threshold', group: 'Review', label: 'Accept proposals at or above the threshold', keys: [{ key: 'e', shift: true }] },
+  { id: 'reject-remaining', group: 'Review', label: 'Reject the remaining proposals', keys: [{ key: 'r', shift: true }] },
   { id: 'rename', group: 'Review', label: 'Rename category of selected', keys: [{ key: 'F2' }, { key: 'c' }] },
   { id: 'delete', group: 'Review', label: 'Delete selected instance', keys: [{ key: 'Delete' }, { key: 'Backspace' }] },
   { id: 'next-instance', group: 'Review', label: 'Select next instance', keys: [{ key: 'Tab' }], repeat: true },
@@ -68,6 +79,9 @@ export const SHORTCUTS: readonly Shortcut[] = [
   { id: 'deselect', group: 'Review', label: 'Deselect / cancel', keys: [{ key: 'Escape' }] },
   { id: 'undo', group: 'Review', label: 'Undo', keys: [{ key: 'z', ctrl: true }] },
   { id: 'redo', group: 'Review', label: 'Redo', keys: [{ key: 'z', ctrl: true, shift: true }, { key: 'y', ctrl: true }] },
+  { id: 'auto-annotate-image', group: 'Model', label: 'Auto-annotate this image', keys: [{ key: 'Enter', ctrl: true }] },
+  { id: 'auto-annotate-marked', group: 'Model', label: 'Auto-annotate the marked images', keys: [{ key: 'Enter', ctrl: true, shift: true }] },
+  { id: 'refine', group: 'Model', label: 'Text correction (selected: fix mask / it is a …; none: missed object)', keys: [{ key: 't' }] },
   { id: 'fit', group: 'View', label: 'Fit image to view', keys: [{ key: 'f' }, { key: '0' }] },
   { id: 'zoom-actual', group: 'View', label: 'Zoom to 100 %', keys: [{ key: '1' }] },
   { id: 'zoom-in', group: 'View', label: 'Zoom in', keys: [{ key: '+' }, { key: '=' }], repeat: true },
@@ -90,7 +104,11 @@ export const CANVAS_GESTURES: readonly { readonly keys: string; readonly label: 
   { keys: 'Drag', label: 'Box: draw a box around an object' },
   { keys: 'Click · Shift/right-click', label: 'Box, Point: add a point · one to leave out' },
   { keys: 'Enter · Double-click', label: 'Box, Point: name and save the mask' },
-  { keys: 'Backspace · Esc', label: 'Box, Point: remove the last point · drop' }
+  { keys: 'Backspace · Esc', label: 'Box, Point: remove the last point · drop' },
+  { keys: 'Drag', label: 'Missed object: box around it (the model answers at once)' },
+  { keys: 'Enter · Shift+Enter', label: 'Text correction: ask, then accept · accept the name only' },
+  { keys: 'Esc', label: 'Text correction: discard the answer (again: close)' },
+  { keys: 'Ctrl/Shift+click', label: 'Image list: mark images (for auto-annotation)' }
 ]
 
 /** The fields of a keyboard event the matcher reads. */

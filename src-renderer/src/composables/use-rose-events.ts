@@ -1,13 +1,14 @@
 import { onScopeDispose, watch } from 'vue'
 import type { JobInfoValue } from '../../../src-preload/contract'
 import type { RoseApi } from '../api'
-import { JOB_KINDS, annotationImportReportOf, exportReportOf, importReportOf, useJobsStore } from '../stores/jobs'
+import { JOB_KINDS, annotationImportReportOf, autoAnnotateReportOf, exportReportOf, importReportOf, useJobsStore } from '../stores/jobs'
 import { useCategoriesStore } from '../stores/categories'
 import { useEngineStore } from '../stores/engine'
 import { useHistoryStore } from '../stores/history'
 import { useImagesStore } from '../stores/images'
 import { useInstancesStore } from '../stores/instances'
 import { useNotificationsStore } from '../stores/notifications'
+import { usePacksStore } from '../stores/packs'
 import { useSessionStore } from '../stores/session'
 import { useWorkbenchStore } from '../stores/workbench'
 
@@ -47,8 +48,35 @@ export function coalesce(work: () => Promise<void>, ms = COALESCE_MS): { (): voi
   return schedule
 }
 
-/** The one-line notice for a job that succeeded, or null when the kind has none (failures are reported apart). */
+/** What a job of each kind is called in notices (`Auto-annotation failed: …`). */
+export function jobTitle(kind: string): string {
+  switch (kind) {
+    case JOB_KINDS.import:
+      return 'Import'
+    case JOB_KINDS.export:
+      return 'Export'
+    case JOB_KINDS.annotationsImport:
+      return 'Annotation import'
+    case JOB_KINDS.autoAnnotate:
+      return 'Auto-annotation'
+    default:
+      return kind
+  }
+}
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n.toLocaleString()} ${n === 1 ? one : many}`
+}
+
+/**
+ * The one-line notice for a job that succeeded (or an auto-annotation the user cancelled), or null when
+ * the kind has none (failures are reported apart).
+ */
 export function jobDoneMessage(info: JobInfoValue): string | null {
+  if (info.kind === JOB_KINDS.autoAnnotate && info.state === 'cancelled') {
+    const p = info.progress
+    return p ? `Auto-annotation cancelled after ${p.done.toLocaleString()}${p.total !== null ? ` of ${p.total.toLocaleString()}` : ''} images` : 'Auto-annotation cancelled'
+  }
   if (info.state !== 'succeeded') return null
   switch (info.kind) {
     case JOB_KINDS.import: {
@@ -68,6 +96,14 @@ export function jobDoneMessage(info: JobInfoValue): string | null {
       const problems = report.problemCount > 0 ? `, ${report.problemCount} ${report.problemCount === 1 ? 'problem' : 'problems'}` : ''
       return `${report.dryRun ? 'Annotation check' : 'Annotation import'} finished: ${report.instancesImported} ${report.dryRun ? 'would be imported' : 'imported'}${problems}`
     }
+    case JOB_KINDS.autoAnnotate: {
+      const report = autoAnnotateReportOf(info)
+      if (!report) return null
+      const parts = [`${plural(report.instances, 'proposal')} on ${plural(report.annotated, 'image')}`]
+      if (report.alreadyDone > 0) parts.push(`${plural(report.alreadyDone, 'image')} already annotated by ${report.pack}`)
+      if (report.failed.length > 0) parts.push(`${report.failed.length} failed (${report.failed[0]!.item}: ${report.failed[0]!.reason})`)
+      return `Auto-annotation finished: ${parts.join(', ')}`
+    }
     default:
       return null
   }
@@ -84,6 +120,7 @@ export function useRoseEvents(api: RoseApi): void {
   const notifications = useNotificationsStore()
   const workbench = useWorkbenchStore()
   const engine = useEngineStore()
+  const packs = usePacksStore()
 
   async function refreshImages(): Promise<void> {
     await images.refresh()
@@ -104,7 +141,7 @@ export function useRoseEvents(api: RoseApi): void {
       jobs.onDone(info)
       const message = jobDoneMessage(info)
       if (message) notifications.push('info', message)
-      else if (info.state === 'failed' && info.error) notifications.push('error', `${info.kind} failed: ${info.error.message}`)
+      else if (info.state === 'failed' && info.error) notifications.push('error', `${jobTitle(info.kind)} failed: ${info.error.message}`)
     }),
     api.on('engine:status', (status) => engine.onStatus(status)),
     api.on('images:changed', () => reloadImages()),
@@ -114,10 +151,14 @@ export function useRoseEvents(api: RoseApi): void {
     api.on('history:changed', (state) => history.set(state))
   ]
 
-  // A fresh engine has no embeddings: get the open image ready for the box tool again.
+  // A fresh engine has no embeddings: get the open image ready for the box tool again. It may also
+  // have found other packs (or lost a broken one), so the list is read again.
   const stopReady = watch(
     () => engine.readyCount,
-    () => workbench.prepareEngine()
+    () => {
+      workbench.prepareEngine()
+      void packs.load()
+    }
   )
 
   const stopEpoch = watch(

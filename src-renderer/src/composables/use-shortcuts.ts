@@ -1,9 +1,12 @@
 import { onScopeDispose } from 'vue'
 import type { KeyInput } from '../canvas/handlers/tool-handler'
 import { useInstancesStore } from '../stores/instances'
+import { useRefineStore } from '../stores/refine'
+import { useReviewStore } from '../stores/review'
 import { useViewStore } from '../stores/view'
 import { useWorkbenchStore } from '../stores/workbench'
 import type { CanvasHandle } from './canvas-handle'
+import { useRefineActions } from './refine-actions'
 import { matchShortcut, type CommandId } from './shortcuts'
 
 /** True when typing goes to a text field, where letters must stay letters. */
@@ -22,6 +25,9 @@ export function useShortcuts(canvas: CanvasHandle): void {
   const view = useViewStore()
   const instances = useInstancesStore()
   const workbench = useWorkbenchStore()
+  const review = useReviewStore()
+  const refine = useRefineStore()
+  const refineActions = useRefineActions(canvas)
 
   function run(id: CommandId): void {
     const c = canvas.value
@@ -49,10 +55,23 @@ export function useShortcuts(canvas: CanvasHandle): void {
       case 'tool-point':
         view.tool = 'point'
         return
+      case 'tool-missed':
+        view.tool = 'missed'
+        return
       case 'accept':
         return void workbench.setStatus('accepted')
       case 'reject':
         return void workbench.setStatus('rejected')
+      case 'accept-above-threshold':
+        return void review.acceptAbove()
+      case 'reject-remaining':
+        return void review.rejectRemaining()
+      case 'refine':
+        return refineActions.start()
+      case 'auto-annotate-image':
+        return void workbench.autoAnnotate('image')
+      case 'auto-annotate-marked':
+        return void workbench.autoAnnotate('marked')
       case 'delete':
         return void workbench.remove()
       case 'rename': {
@@ -101,6 +120,13 @@ export function useShortcuts(canvas: CanvasHandle): void {
         e.preventDefault()
         view.closeOverlay()
       }
+      return
+    }
+    // An open text correction owns Enter and Esc even when its field lost focus (a box was just drawn).
+    if (refine.state.kind !== 'closed' && !e.ctrlKey && !e.metaKey && (e.key === 'Enter' || e.key === 'Escape')) {
+      e.preventDefault()
+      if (e.key === 'Enter') void refineActions.enter(e.shiftKey)
+      else refineActions.escape()
       return
     }
     if (canvas.value?.keyDown(keyInput(e))) {

@@ -17,6 +17,8 @@ export const useImagesStore = defineStore('images', () => {
   const current = shallowRef<ImageDetailValue | null>(null)
   /** Bumped when loaded pages went stale, so list views ask again for the rows they show. */
   const revision = ref(0)
+  /** Images marked in the list (Ctrl/Shift+click) for work on several at once, such as auto-annotation. */
+  const marked = shallowRef<ReadonlySet<number>>(new Set())
   // Pages that changed on the server: still shown (no flicker) until their replacement arrives.
   const stale = new Set<number>()
   const loading = new Map<number, Promise<void>>()
@@ -92,6 +94,31 @@ export const useImagesStore = defineStore('images', () => {
     return previous.id === null ? previous.index : previous.index + 1
   }
 
+  /** Marks or unmarks one image (Ctrl+click). */
+  function toggleMark(id: number): void {
+    const next = new Set(marked.value)
+    if (!next.delete(id)) next.add(id)
+    marked.value = next
+  }
+
+  /** Marks every image between two list indices, both included (Shift+click), loading their pages first. */
+  async function markRange(from: number, to: number): Promise<void> {
+    const first = Math.max(0, Math.min(from, to))
+    const last = Math.max(from, to)
+    await ensureRange(first, last)
+    const next = new Set(marked.value)
+    for (let i = first; i <= last; i++) {
+      const row = rowAt(i)
+      if (row) next.add(row.id)
+    }
+    marked.value = next
+  }
+
+  /** Unmarks every image. */
+  function clearMarks(): void {
+    if (marked.value.size > 0) marked.value = new Set()
+  }
+
   /** Forgets the open image (after a project switch). */
   function close(): void {
     openSeq += 1
@@ -100,5 +127,21 @@ export const useImagesStore = defineStore('images', () => {
     current.value = null
   }
 
-  return { total, pages, revision, currentId, currentIndex, current, rowAt, ensureRange, refresh, open, close }
+  return {
+    total,
+    pages,
+    revision,
+    marked,
+    currentId,
+    currentIndex,
+    current,
+    rowAt,
+    ensureRange,
+    refresh,
+    open,
+    close,
+    toggleMark,
+    markRange,
+    clearMarks
+  }
 })

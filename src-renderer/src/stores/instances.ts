@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
-import type { InstanceStatusValue, InstanceValue, RleValue } from '../../../src-preload/contract'
+import type { InstanceSourceValue, InstanceStatusValue, InstanceValue, RleValue } from '../../../src-preload/contract'
 import { useSessionStore } from './session'
 
 /** The instances of the open image, and which one is selected or hovered (shared by canvas and list). */
@@ -65,15 +65,18 @@ export const useInstancesStore = defineStore('instances', () => {
     return created
   }
 
-  /** Stores an engine-made mask (COCO RLE of the open image) as an accepted instance and selects it. */
-  async function createFromMask(rle: RleValue, categoryText: string, score: number | null): Promise<InstanceValue> {
+  /**
+   * Stores an engine-made mask (COCO RLE of the open image) as an accepted instance and selects it:
+   * `human` for a box/point mask the user guided, `refined` for a text correction's answer.
+   */
+  async function createFromMask(rle: RleValue, categoryText: string, score: number | null, source: InstanceSourceValue = 'human'): Promise<InstanceValue> {
     if (imageId.value === null) throw new Error('createFromMask needs an open image')
     const created = await session.requireApi().invoke('instances:createFromMask', {
       imageId: imageId.value,
       rle: { size: [rle.size[0], rle.size[1]], counts: rle.counts },
       categoryText,
       status: 'accepted',
-      source: 'human',
+      source,
       score
     })
     replace(created)
@@ -86,6 +89,33 @@ export const useInstancesStore = defineStore('instances', () => {
     const current = items.value.find((i) => i.id === id)
     if (current?.status === status) return
     replace(await session.requireApi().invoke('instances:update', { id, status }))
+  }
+
+  /** Sets the review status of several instances of the open image as one undoable step; returns how many changed. */
+  async function setStatusMany(ids: readonly number[], status: InstanceStatusValue): Promise<number> {
+    const changing = ids.filter((id) => items.value.find((i) => i.id === id)?.status !== status)
+    if (changing.length === 0) return 0
+    const updated = await session.requireApi().invoke('instances:updateMany', { ids: changing, status })
+    const byId = new Map(updated.map((i) => [i.id, i]))
+    items.value = items.value.map((i) => byId.get(i.id) ?? i)
+    return updated.length
+  }
+
+  /**
+   * Replaces an instance's mask (and name) with a text correction's answer as one undoable step,
+   * keeping its id; it becomes accepted, source `refined`.
+   */
+  async function replaceMask(id: number, rle: RleValue, categoryText: string, score: number | null): Promise<InstanceValue> {
+    const replaced = await session.requireApi().invoke('instances:replaceMask', {
+      id,
+      rle: { size: [rle.size[0], rle.size[1]], counts: rle.counts },
+      categoryText,
+      source: 'refined',
+      status: 'accepted',
+      score
+    })
+    replace(replaced)
+    return replaced
   }
 
   /** Renames the category of one instance. */
@@ -134,6 +164,8 @@ export const useInstancesStore = defineStore('instances', () => {
     createFromPolygon,
     createFromMask,
     setStatus,
+    setStatusMany,
+    replaceMask,
     rename,
     remove,
     select,

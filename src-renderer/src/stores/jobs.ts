@@ -2,6 +2,7 @@ import { defineStore } from 'pinia'
 import { computed, shallowReactive } from 'vue'
 import type {
   AnnotationImportReportValue,
+  AutoAnnotateReportValue,
   ExportReportValue,
   ImportReportValue,
   JobInfoValue,
@@ -18,7 +19,28 @@ export function importReportOf(info: JobInfoValue): ImportReportValue | null {
 }
 
 /** Job kinds main runs, as `JobInfo.kind` names them. */
-export const JOB_KINDS = { import: 'import', export: 'export', annotationsImport: 'annotations-import' } as const
+export const JOB_KINDS = {
+  import: 'import',
+  export: 'export',
+  annotationsImport: 'annotations-import',
+  autoAnnotate: 'auto-annotate'
+} as const
+
+/** A job's result read as an auto-annotation report, when it has that shape. */
+export function autoAnnotateReportOf(info: JobInfoValue): AutoAnnotateReportValue | null {
+  const r = info.result as Partial<AutoAnnotateReportValue> | null
+  if (!r || typeof r.pack !== 'string' || typeof r.instances !== 'number' || !Array.isArray(r.failed)) return null
+  return {
+    pack: r.pack,
+    images: r.images ?? 0,
+    annotated: r.annotated ?? 0,
+    alreadyDone: r.alreadyDone ?? 0,
+    instances: r.instances,
+    failed: r.failed,
+    elapsedSeconds: r.elapsedSeconds ?? 0,
+    imagesPerSecond: r.imagesPerSecond ?? null
+  }
+}
 
 /** A job's result read as an export report, when it has that shape. */
 export function exportReportOf(info: JobInfoValue): ExportReportValue | null {
@@ -131,6 +153,18 @@ export const useJobsStore = defineStore('jobs', () => {
     return jobId
   }
 
+  /**
+   * Starts auto-annotating images (ids, or every image without proposals) with a pack (the active one
+   * by default); returns the job id. Proposals arrive image by image as `instances:changed`.
+   */
+  async function startAutoAnnotate(imageIds: readonly number[] | 'all-without-proposals', pack?: string): Promise<number> {
+    const { jobId } = await session
+      .requireApi()
+      .invoke('engine:autoAnnotate', { imageIds: imageIds === 'all-without-proposals' ? imageIds : [...imageIds], ...(pack ? { pack } : {}) })
+    if (!finished.has(jobId) && !progress.has(jobId)) progress.set(jobId, blankProgress(jobId, JOB_KINDS.autoAnnotate))
+    return jobId
+  }
+
   /** The newest running job of a kind, if any (a dialog opened while its job runs picks it up). */
   function runningOf(kind: string): JobProgressValue | null {
     return running.value.filter((j) => j.kind === kind).at(-1) ?? null
@@ -142,7 +176,20 @@ export const useJobsStore = defineStore('jobs', () => {
     return cancelled
   }
 
-  return { progress, finished, running, onProgress, onDone, load, startImport, startExport, startAnnotationImport, runningOf, cancel }
+  return {
+    progress,
+    finished,
+    running,
+    onProgress,
+    onDone,
+    load,
+    startImport,
+    startExport,
+    startAnnotationImport,
+    startAutoAnnotate,
+    runningOf,
+    cancel
+  }
 })
 
 function blankProgress(jobId: number, kind: string): JobProgressValue {

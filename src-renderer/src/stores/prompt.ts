@@ -16,6 +16,14 @@ export interface PromptPreview {
   readonly latencyMs: number
 }
 
+/** The engine's name for the mask about to be named (`engine:suggestName`), offered in the name prompt. */
+export interface NameSuggestion {
+  /** Sequence number of the prompt whose mask it names. */
+  readonly seq: number
+  readonly name: string
+  readonly score: number
+}
+
 /** Why the last prompt got no mask, in words for the user. */
 export interface PromptFailure {
   readonly code: string
@@ -50,6 +58,7 @@ export const usePromptStore = defineStore('prompt', () => {
   const session = useSessionStore()
   const preview = shallowRef<PromptPreview | null>(null)
   const failure = shallowRef<PromptFailure | null>(null)
+  const suggestion = shallowRef<NameSuggestion | null>(null)
   /** Sequence number of the newest request sent. */
   const issued = ref(0)
   /** Sequence number of the newest request whose answer (or failure) is on screen, or of the last clear. */
@@ -90,6 +99,7 @@ export const usePromptStore = defineStore('prompt', () => {
     shown.value = issued.value
     preview.value = null
     failure.value = null
+    suggestion.value = null
   }
 
   /** Resolves when every request sent so far has been answered. */
@@ -108,5 +118,23 @@ export const usePromptStore = defineStore('prompt', () => {
     return current
   }
 
-  return { preview, failure, issued, shown, pending, request, clear, settled, maskToSave }
+  /**
+   * Asks ROSE what the newest prompt's mask is, once that mask is in, for the name prompt to offer.
+   * Never throws and never waits for the user: without a usable pack there is simply no suggestion,
+   * and an answer for a mask that is no longer the newest is dropped.
+   */
+  async function suggestName(imageId: number): Promise<void> {
+    suggestion.value = null
+    const answer = await maskToSave(imageId)
+    if (!answer) return
+    try {
+      const named = await session.requireApi().invoke('engine:suggestName', { imageId, rle: { size: [answer.mask.rle.size[0], answer.mask.rle.size[1]], counts: answer.mask.rle.counts } })
+      const name = named.name.trim()
+      if (name !== '' && issued.value === answer.seq && preview.value?.seq === answer.seq) suggestion.value = { seq: answer.seq, name, score: named.score }
+    } catch (error) {
+      if (!(error instanceof ExpectedError) && !isCancellation(error)) console.warn('[prompt] name suggestion failed', error)
+    }
+  }
+
+  return { preview, failure, suggestion, issued, shown, pending, request, clear, settled, maskToSave, suggestName }
 })

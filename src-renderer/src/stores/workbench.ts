@@ -7,8 +7,12 @@ import { useImagesStore } from './images'
 import { useInstancesStore } from './instances'
 import { useJobsStore } from './jobs'
 import { useNotificationsStore } from './notifications'
+import { usePacksStore } from './packs'
 import { usePromptStore } from './prompt'
 import { useSessionStore } from './session'
+
+/** Which images an auto-annotation covers: the open one, those marked in the list, or every image without proposals. */
+export type AutoAnnotateScope = 'image' | 'marked' | 'all-without-proposals'
 
 /** How many images after the open one get their embedding computed in the background (X-AnyLabeling does one). */
 export const PREFETCH_AHEAD = 2
@@ -28,6 +32,7 @@ export const useWorkbenchStore = defineStore('workbench', () => {
   const notifications = useNotificationsStore()
   const engine = useEngineStore()
   const prompt = usePromptStore()
+  const packs = usePacksStore()
 
   // Where the user was, per project, so a reload (or the next start) reopens the same image.
   function lastImageKey(): string | null {
@@ -67,6 +72,7 @@ export const useWorkbenchStore = defineStore('workbench', () => {
     await guarded('Loading the project', async () => {
       // The engine's status is not needed to work, so its failure must not fail the screen's load.
       void engine.load().catch((error: unknown) => console.warn('[engine] status failed', error))
+      void packs.load()
       await Promise.all([session.refreshProject(), images.refresh(), categories.load(), history.load(), jobs.load()])
       if (images.currentId !== null) return instances.load(images.currentId)
       if ((images.total ?? 0) === 0) return
@@ -237,5 +243,27 @@ export const useWorkbenchStore = defineStore('workbench', () => {
     return done ?? false
   }
 
-  return { loadAll, openImage, openIndex, step, undo, redo, setImageStatus, setStatus, remove, rename, savePolygon, saveMask, prepareEngine }
+  /**
+   * Starts auto-annotating (Ctrl+Enter: the open image; Ctrl+Shift+Enter: the marked images; or every
+   * image without proposals) with the active pack; returns the job id, or null when nothing was started
+   * (the reason is shown: no image, no usable pack, engine down, or main's refusal).
+   */
+  async function autoAnnotate(scope: AutoAnnotateScope): Promise<number | null> {
+    const ids: readonly number[] | 'all-without-proposals' =
+      scope === 'image' ? (images.currentId === null ? [] : [images.currentId]) : scope === 'marked' ? [...images.marked] : scope
+    if (ids !== 'all-without-proposals' && ids.length === 0) {
+      notifications.push('info', scope === 'image' ? 'No image is open' : 'No images are marked: Ctrl+click or Shift+click images in the list')
+      return null
+    }
+    // A known obstacle is checked again before it is reported: the pack may have been installed since.
+    if (packs.blocker) await Promise.all([packs.load(), engine.load().catch(() => undefined)])
+    if (packs.blocker) {
+      notifications.push('error', `Auto-annotation is not possible. ${packs.blocker}`)
+      return null
+    }
+    const jobId = await guarded('Auto-annotation', () => jobs.startAutoAnnotate(ids))
+    return jobId ?? null
+  }
+
+  return { loadAll, openImage, openIndex, step, undo, redo, setImageStatus, setStatus, remove, rename, savePolygon, saveMask, prepareEngine, autoAnnotate }
 })

@@ -55,7 +55,8 @@ export class PolygonHandler implements ToolHandler {
     const draft = this.draft
     if (!draft || draft.closed) return false
     const undoKey = e.ctrl && !e.shift && e.key.toLowerCase() === 'z'
-    if (e.key === 'Enter') {
+    // Ctrl+Enter is the app's (auto-annotate), not "close the polygon".
+    if (e.key === 'Enter' && !e.ctrl) {
       if (canClose(draft.vertices)) this.ctx.completePolygon()
       return true
     }

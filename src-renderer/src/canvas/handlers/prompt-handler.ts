@@ -111,7 +111,8 @@ export abstract class PromptHandler implements ToolHandler {
     if (!mode) return false
     const empty = isEmptyPrompt(mode.prompt)
     const undoKey = e.ctrl && !e.shift && e.key.toLowerCase() === 'z'
-    if (e.key === 'Enter') {
+    // Ctrl+Enter is the app's (auto-annotate), not "name this mask".
+    if (e.key === 'Enter' && !e.ctrl) {
       if (empty) return false
       this.ctx.completePrompt()
       return true
