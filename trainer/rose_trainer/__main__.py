@@ -177,7 +177,8 @@ def cmd_finetune(a: argparse.Namespace) -> int:
 
 
 def _export(model, tok, state: dict, out: str, name: str, version: str, force: bool, parent: Optional[dict],
-            inference: Optional[dict], golden: bool, metrics: Optional[dict] = None) -> dict:
+            inference: Optional[dict], golden: bool, metrics: Optional[dict] = None,
+            weights_dtype: str = "float16") -> dict:
     from .export import write_pack
     from .golden import write_golden
     from .pack import thresholds_from_manifest
@@ -194,7 +195,8 @@ def _export(model, tok, state: dict, out: str, name: str, version: str, force: b
     th = thresholds_from_manifest({"inference": inference}) if inference else Thresholds()
     doc = write_pack(model, tok, out, name, version, th, training, parent=parent, metrics=metrics,
                      description=f"{name}: ROSE model pack exported by rose_trainer {__version__}", force=force,
-                     golden=(lambda d: write_golden(model, tok, th, d)) if golden else None)
+                     golden=(lambda d: write_golden(model, tok, th, d)) if golden else None,
+                     weights_dtype=weights_dtype)
     emit("exported", pack=os.path.abspath(out), files=len(doc["files"]),
          bytes=sum(f["bytes"] for f in doc["files"].values()))
     return doc
@@ -222,7 +224,8 @@ def cmd_export(a: argparse.Namespace) -> int:
         from .pack import read_manifest
         inference = read_manifest(a.inference_from).get("inference")
     parent = (state.get("extra") or {}).get("parent")
-    _export(model, tok, state, a.out, a.name, a.version, a.force, parent, inference, a.golden)
+    _export(model, tok, state, a.out, a.name, a.version, a.force, parent, inference, a.golden,
+            weights_dtype=a.weights_dtype)
     return 0
 
 
@@ -372,6 +375,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--version", default="1.0.0")
     s.add_argument("--golden", action="store_true", help="also write golden files (golden/)")
     s.add_argument("--inference-from", help="copy the inference thresholds of this pack")
+    s.add_argument("--weights-dtype", default="float16", choices=["float16", "float32"],
+                   help="storage of weights.safetensors (graphs always compute in float32)")
     s.add_argument("--force", action="store_true", help="replace an existing output folder")
     s.set_defaults(fn=cmd_export)
 

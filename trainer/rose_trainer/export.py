@@ -180,24 +180,41 @@ def export_graph(model: RoseModel, graph: str, path: str) -> None:
 
 
 def _externalize(onnx_path: str, offsets: Dict[str, Tuple[int, int]], weights: Dict[str, np.ndarray]) -> int:
-    """Point initializers that are model parameters at weights.safetensors; returns bytes moved out."""
+    """Point initializers that are model parameters at weights.safetensors; returns bytes moved out.
+
+    float16 weights become float16 initializers renamed `<name>.fp16` plus a `Cast` to float32 named
+    `<name>` at the top of the graph, so every node still reads float32 (onnxruntime folds the casts
+    when it loads the graph).
+    """
     m = onnx.load(onnx_path)
     moved = 0
+    casts = []
     for init in m.graph.initializer:
         key = init.name[len("model."):] if init.name.startswith("model.") else None
         if key is None or key not in offsets:
             continue
         arr = numpy_helper.to_array(init)
-        if arr.shape != weights[key].shape or not np.array_equal(arr, weights[key]):
+        stored = weights[key]
+        if arr.shape != stored.shape or not np.array_equal(arr, stored.astype(arr.dtype)):
             continue
         off, length = offsets[key]
-        if not init.HasField("raw_data"):
+        if stored.dtype == np.float16 and arr.dtype == np.float32:
+            original = init.name
+            init.name = original + ".fp16"
+            init.data_type = onnx.TensorProto.FLOAT16
+            init.raw_data = stored.astype("<f2").tobytes()
+            del init.float_data[:]
+            casts.append(onnx.helper.make_node("Cast", [init.name], [original], to=onnx.TensorProto.FLOAT,
+                                               name=original + ".cast"))
+        elif not init.HasField("raw_data"):
             init.raw_data = arr.astype(arr.dtype.newbyteorder("<"), copy=False).tobytes()
             del init.float_data[:]
         external_data_helper.set_external_data(init, location=WEIGHTS_FILE, offset=off, length=length)
         init.data_location = onnx.TensorProto.EXTERNAL
         init.ClearField("raw_data")
         moved += length
+    for i, node in enumerate(casts):
+        m.graph.node.insert(i, node)
     onnx.save(m, onnx_path)
     return moved
 
@@ -282,10 +299,11 @@ def manifest_document(cfg: ModelConfig, name: str, version: str, thresholds: Thr
 def write_pack(model: RoseModel, tok: Tokenizer, out_dir: str, name: str, version: str, thresholds: Thresholds,
                training: dict, parent: Optional[dict] = None, metrics: Optional[dict] = None,
                description: str = "", force: bool = False,
-               golden: Optional[Callable[[str], object]] = None) -> dict:
+               golden: Optional[Callable[[str], object]] = None, weights_dtype: str = "float32") -> dict:
     """Write a complete pack to `out_dir` atomically: built in a sibling temp folder, checked, then renamed.
 
-    `golden(tmp_dir)` may add golden files before the hashes are taken.
+    `golden(tmp_dir)` may add golden files before the hashes are taken. With weights_dtype "float16" the
+    model's parameters are rounded to float16 in place (halves the pack; graphs still compute in float32).
     """
     out_dir = os.path.abspath(out_dir)
     if os.path.exists(out_dir) and not force:
@@ -295,7 +313,17 @@ def write_pack(model: RoseModel, tok: Tokenizer, out_dir: str, name: str, versio
     tmp = tempfile.mkdtemp(prefix=os.path.basename(out_dir) + ".tmp-", dir=parent_dir)
     try:
         model = model.eval()
+        if weights_dtype == "float16":
+            # Round the model itself, so that golden outputs and metrics describe exactly what is stored.
+            with torch.no_grad():
+                for t in model.state_dict().values():
+                    if t.dtype == torch.float32:
+                        t.copy_(t.half().float())
+        elif weights_dtype != "float32":
+            raise UserError(f"unsupported weights dtype {weights_dtype!r} (float32 or float16)")
         state = {k: v.detach().cpu().numpy() for k, v in model.state_dict().items()}
+        if weights_dtype == "float16":
+            state = {k: (v.astype(np.float16) if v.dtype == np.float32 else v) for k, v in state.items()}
         offsets = safetensors.save(state, os.path.join(tmp, WEIGHTS_FILE),
                                    {"format": "rose-model-pack", "model_config": json.dumps(model.cfg.to_dict())})
         for g in graph_specs(model.cfg):
@@ -305,6 +333,7 @@ def write_pack(model: RoseModel, tok: Tokenizer, out_dir: str, name: str, versio
             onnx.checker.check_model(path)
         tok.save(os.path.join(tmp, "tokenizer.json"))
         doc = manifest_document(model.cfg, name, version, thresholds, training, parent, metrics, description)
+        doc["weights"]["dtype"] = weights_dtype
         if golden is not None:
             golden(tmp)
         doc["files"] = {}

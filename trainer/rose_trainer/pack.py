@@ -5,6 +5,7 @@ import json
 import os
 from typing import Tuple
 
+import numpy as np
 import torch
 
 from . import PACK_FORMAT_VERSION, safetensors
@@ -57,7 +58,9 @@ def load_pack(pack_dir: str) -> Tuple[RoseModel, Tokenizer, dict]:
         raise UserError(f"broken model pack {pack_dir}: {e}") from None
     model = RoseModel(cfg)
     try:
-        model.load_state_dict({k: torch.from_numpy(v) for k, v in arrays.items()}, strict=True)
+        # float16 packs are widened to float32: training and the ONNX graphs compute in float32.
+        model.load_state_dict({k: torch.from_numpy(v.astype(np.float32) if v.dtype == np.float16 else v)
+                               for k, v in arrays.items()}, strict=True)
     except RuntimeError as e:
         raise UserError(f"broken model pack {pack_dir}: weights do not fit the model config ({str(e).splitlines()[0]})") from None
     tok = Tokenizer.load(os.path.join(pack_dir, "tokenizer.json"))
