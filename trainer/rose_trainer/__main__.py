@@ -247,7 +247,7 @@ def _eval_scenes(a: argparse.Namespace, cfg: ModelConfig, split: str, count: int
 def cmd_evaluate(a: argparse.Namespace) -> int:
     """Evaluate a pack or checkpoint on held-out scenes; optionally tune the threshold and record metrics."""
     from .data import all_category_names
-    from .evaluate import evaluate, tune_threshold
+    from .evaluate import evaluate, tune_thresholds
     from .export import update_manifest
     from .model import RoseModel
     from .pack import load_pack, thresholds_from_manifest
@@ -278,10 +278,11 @@ def cmd_evaluate(a: argparse.Namespace) -> int:
     tuned = None
     if a.tune_threshold:
         val, _ = _eval_scenes(a, model.cfg, "val", a.tune_scenes)
-        best, f1s = tune_threshold(pipe, val)
-        tuned = {"objectness_threshold": best, "val_scenes": len(val), "by_threshold": f1s}
+        (best, cont), table = tune_thresholds(pipe, val)
+        tuned = {"objectness_threshold": best, "nms_containment": cont, "val_scenes": len(val),
+                 "by_threshold_and_containment": table}
         emit("tuned", **tuned)
-        pipe.th = th = dataclasses.replace(th, objectness_threshold=best)
+        pipe.th = th = dataclasses.replace(th, objectness_threshold=best, nms_containment=cont)
     scenes, data = _eval_scenes(a, model.cfg, a.split, a.scenes)
     t0 = time.time()
 
@@ -294,8 +295,7 @@ def cmd_evaluate(a: argparse.Namespace) -> int:
     metrics = evaluate(pipe, scenes, seed=a.seed, progress=progress)
     metrics["data"] = data
     if tuned:
-        metrics["threshold_tuning"] = {"objectness_threshold": tuned["objectness_threshold"],
-                                       "val_scenes": tuned["val_scenes"]}
+        metrics["threshold_tuning"] = {k: tuned[k] for k in ("objectness_threshold", "nms_containment", "val_scenes")}
     emit("metrics", **metrics)
     if a.out:
         with open(a.out, "w", encoding="utf-8") as f:
@@ -303,6 +303,7 @@ def cmd_evaluate(a: argparse.Namespace) -> int:
     if a.write_manifest:
         inf = dict(doc.get("inference") or {})
         inf["objectness_threshold"] = th.objectness_threshold
+        inf["nms_containment"] = th.nms_containment
         update_manifest(a.pack, metrics=metrics, inference=inf)
         emit("manifest_updated", pack=os.path.abspath(a.pack))
     return 0

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -197,37 +197,37 @@ def evaluate(pipe: Pipeline, scenes: Sequence[Scene], seed: int = 0, refine_per_
                        for k, v in ref.items()},
         "referring_miou": round(mean(referring), 4),
         "siglip_top1": round(mean(sig_hits), 4),
-        "thresholds": {"objectness": pipe.th.objectness_threshold, "nms_iou": pipe.th.nms_iou, "top_n": pipe.th.top_n},
+        "thresholds": {"objectness": pipe.th.objectness_threshold, "nms_iou": pipe.th.nms_iou,
+                       "nms_containment": pipe.th.nms_containment, "top_n": pipe.th.top_n},
         "seconds": round(time.time() - t0, 1),
     }
     return res
 
 
-def tune_threshold(pipe: Pipeline, scenes: Sequence[Scene], candidates: Sequence[float] = tuple(np.round(np.arange(0.2, 0.86, 0.05), 2))
-                   ) -> Tuple[float, Dict[str, float]]:
-    """Objectness threshold maximising F1 (IoU 0.5) on validation scenes; returns (threshold, F1/recall/precision per candidate)."""
-    low = min(candidates)
+def tune_thresholds(pipe: Pipeline, scenes: Sequence[Scene],
+                    thresholds: Sequence[float] = tuple(np.round(np.arange(0.2, 0.91, 0.05), 2)),
+                    containments: Sequence[float] = (1.01, 0.9, 0.8, 0.7, 0.6, 0.5)
+                    ) -> Tuple[Tuple[float, float], Dict[str, Dict[str, float]]]:
+    """(objectness_threshold, nms_containment) maximising F1 at IoU 0.5 on validation scenes, and the table."""
     saved = pipe.th
-    from dataclasses import replace
-    pipe.th = replace(saved, objectness_threshold=low)
-    runs = []
+    table: Dict[str, Dict[str, float]] = {}
     try:
-        for sc in scenes:
-            preds = pipe.dense(sc.image)
-            runs.append((preds, [(s.name, s.mask) for s in sc.segments]))
+        for cont in containments:
+            pipe.th = replace(saved, objectness_threshold=min(thresholds), nms_containment=cont)
+            runs = [(pipe.dense(sc.image, with_names=False), [(s.name, s.mask) for s in sc.segments]) for sc in scenes]
+            for c in thresholds:
+                m = g = p = 0
+                for preds, gt in runs:
+                    # NMS is greedy in score order, so dropping low scores afterwards equals thresholding first.
+                    kept = [x for x in preds if x.score >= c]
+                    m += len(match_greedy(kept, gt))
+                    g += len(gt)
+                    p += len(kept)
+                rec, prec = m / max(g, 1), m / max(p, 1)
+                table[f"{c:.2f}/{cont:.2f}"] = {"f1": round(2 * rec * prec / max(rec + prec, 1e-9), 4),
+                                                "recall": round(rec, 4), "precision": round(prec, 4)}
     finally:
         pipe.th = saved
-    table: Dict[str, Dict[str, float]] = {}
-    for c in candidates:
-        m = g = p = 0
-        for preds, gt in runs:
-            # NMS is greedy in score order, so dropping low scores afterwards equals thresholding first.
-            kept = [x for x in preds if x.score >= c]
-            m += len(match_greedy(kept, gt))
-            g += len(gt)
-            p += len(kept)
-        rec, prec = m / max(g, 1), m / max(p, 1)
-        table[f"{c:.2f}"] = {"f1": round(2 * rec * prec / max(rec + prec, 1e-9), 4), "recall": round(rec, 4),
-                             "precision": round(prec, 4)}
-    best = max(table.items(), key=lambda kv: (kv[1]["f1"], -abs(float(kv[0]) - 0.5)))[0]
-    return float(best), table
+    best = max(table.items(), key=lambda kv: (kv[1]["f1"], -abs(float(kv[0].split("/")[0]) - 0.5)))[0]
+    thr, cont = (float(x) for x in best.split("/"))
+    return (thr, cont), table

@@ -27,6 +27,7 @@ class Thresholds:
     objectness_threshold: float = 0.5
     mask_threshold: float = 0.0
     nms_iou: float = 0.5
+    nms_containment: float = 1.01  # > 1 disables the containment test
     min_mask_area: int = 4
     category_max_new_tokens: int = 8
 
@@ -184,8 +185,9 @@ class Pipeline:
 
     # ------------------------------------------------------------------------------ pipelines
     @torch.no_grad()
-    def dense(self, image: np.ndarray, task: str = "dense", trace: Optional[Trace] = None) -> List[Instance]:
-        """Automatic prediction: top-N patches → threshold → SAM masks → NMS → names."""
+    def dense(self, image: np.ndarray, task: str = "dense", trace: Optional[Trace] = None,
+              with_names: bool = True) -> List[Instance]:
+        """Automatic prediction: top-N patches → threshold → SAM masks → NMS → names (skippable for tuning)."""
         user = (P.DENSE if task == "dense" else P.INSTANCE)[0]
         po = self.patch_outputs(image, user, trace=trace)
         scores = torch.sigmoid(po["objectness_logits"])
@@ -209,7 +211,7 @@ class Pipeline:
             m = logits_to_image_mask(low[j, 0].numpy(), h0, w0, self.cfg.sam_image_size, self.th.mask_threshold)
             insts.append(Instance(patch=kept[j], score=float(scores[kept[j]]), mask=m, low_res=low[j, 0].numpy(),
                                   siglip_embedding=po["siglip_embeddings"][kept[j]].numpy()))
-        if insts:
+        if insts and with_names:
             sel = torch.tensor(survivors)
             cat = self.adapt(po["category_embeddings"][idx[sel]], low[sel], spv)
             names, ids = self.name(cat, trace)
@@ -236,7 +238,8 @@ class Pipeline:
             for k in keep:
                 inter = np.logical_and(bins[j], bins[k]).sum()
                 union = areas[j] + areas[k] - inter
-                if union > 0 and inter / union > self.th.nms_iou:
+                # A fragment lying mostly inside a better-scored mask is a duplicate even at low IoU.
+                if (union > 0 and inter / union > self.th.nms_iou) or inter / areas[j] > self.th.nms_containment:
                     ok = False
                     break
             if ok:
