@@ -56,13 +56,15 @@ export interface NmsOptions {
   readonly maskThreshold: number
   readonly minMaskArea: number
   readonly nmsIou: number
+  /** Drop a mask whose intersection with a kept one, over its own area, exceeds this (> 1: off). */
+  readonly nmsContainment: number
 }
 
 /**
  * Greedy mask NMS on the low-resolution grid, masks taken in the given (score) order: each mask is
  * binarised at the threshold inside the content area (rows < contentRows, columns < contentColumns);
- * one with fewer than `minMaskArea` cells, or whose IoU with an already kept mask exceeds `nmsIou`,
- * is dropped. `masks` holds `count` planes of lowRes² logits back to back (plane stride `stride`).
+ * one with fewer than `minMaskArea` cells, or whose IoU with an already kept mask exceeds `nmsIou`, or
+ * which lies inside a kept mask by more than `nmsContainment` of its own area, is dropped. `masks` holds `count` planes of lowRes² logits back to back (plane stride `stride`).
  * Returns the indices kept.
  */
 export function nmsOnGrid(
@@ -102,7 +104,8 @@ export function nmsOnGrid(
       let inter = 0
       for (let w = 0; w < words; w++) inter += popcount(b[w]! & other[w]!)
       const union = area + areas[k]! - inter
-      if (union > 0 && inter / union > options.nmsIou) {
+      // A fragment lying mostly inside a better-scored mask is a duplicate even at low IoU.
+      if ((union > 0 && inter / union > options.nmsIou) || inter / area > options.nmsContainment) {
         ok = false
         break
       }

@@ -264,7 +264,12 @@ export class RosePipeline {
         stride,
         Math.ceil((prep.sam.contentHeight * r) / m.sizes.sam_image_size),
         Math.ceil((prep.sam.contentWidth * r) / m.sizes.sam_image_size),
-        { maskThreshold: m.inference.mask_threshold, minMaskArea: m.inference.min_mask_area, nmsIou: m.inference.nms_iou }
+        {
+          maskThreshold: m.inference.mask_threshold,
+          minMaskArea: m.inference.min_mask_area,
+          nmsIou: m.inference.nms_iou,
+          nmsContainment: m.inference.nms_containment
+        }
       )
       // A survivor whose mask covers no pixel of the original image (possible only for images smaller
       // than the mask grid, e.g. 1×1) is not an object there; it is dropped before naming.

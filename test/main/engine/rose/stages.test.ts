@@ -166,7 +166,23 @@ describe('mask logits to image pixels', () => {
     const all = new Float32Array(masks.length * r * r)
     masks.forEach((m, i) => all.set(m, i * r * r))
     // Content area 8 rows × 6 columns: the last mask lies in the padding, so it is empty there.
-    expect(nmsOnGrid(all, masks.length, r, r * r, 8, 6, { maskThreshold: 0, minMaskArea: 2, nmsIou: 0.5 })).toEqual([0, 3])
+    expect(nmsOnGrid(all, masks.length, r, r * r, 8, 6, { maskThreshold: 0, minMaskArea: 2, nmsIou: 0.5, nmsContainment: 1.01 })).toEqual([0, 3])
+  })
+
+  test('NMS drops a fragment lying inside a kept mask even at low IoU, only when containment is switched on', () => {
+    const r = 8
+    const plane = (y0: number, x0: number, h: number, w: number): Float32Array => {
+      const p = new Float32Array(r * r).fill(-1)
+      for (let y = y0; y < y0 + h; y++) for (let x = x0; x < x0 + w; x++) p[y * r + x] = 1
+      return p
+    }
+    // A 6×6 object and a 2×3 fragment inside it: IoU 6/36 = 0.17, containment 6/6 = 1.
+    const all = new Float32Array(2 * r * r)
+    all.set(plane(0, 0, 6, 6), 0)
+    all.set(plane(1, 1, 2, 3), r * r)
+    const options = { maskThreshold: 0, minMaskArea: 2, nmsIou: 0.5 }
+    expect(nmsOnGrid(all, 2, r, r * r, 8, 8, { ...options, nmsContainment: 1.01 })).toEqual([0, 1])
+    expect(nmsOnGrid(all, 2, r, r * r, 8, 8, { ...options, nmsContainment: 0.8 })).toEqual([0])
   })
 })
 
