@@ -4,13 +4,14 @@ import { compress, encodeRowMajor, toBbox } from '../../../src-main/masks/rle'
 import { AnnotationCanvas, describeMode, type CanvasInstance } from '../../../src-renderer/src/canvas/annotation-canvas'
 import type { Mode, PromptMode } from '../../../src-renderer/src/canvas/mode'
 import type { PromptDraft } from '../../../src-renderer/src/canvas/prompt-draft'
-import type { Scene, SceneMask } from '../../../src-renderer/src/canvas/scene'
+import type { PreviewLayer, Scene, SceneMask } from '../../../src-renderer/src/canvas/scene'
 import type { ViewTransform } from '../../../src-renderer/src/canvas/viewport'
 
 /** Records what the facade asks the scene to draw. */
 class FakeScene implements Scene {
   masks: readonly SceneMask[] = []
   preview: SceneMask | null = null
+  refinePreview: SceneMask | null = null
   transform: ViewTransform | null = null
   image: { width: number; height: number } | null = null
   resize(): void {}
@@ -24,8 +25,9 @@ class FakeScene implements Scene {
     this.masks = masks
   }
   setMasksVisible(): void {}
-  setPreview(mask: SceneMask | null): void {
-    this.preview = mask
+  setPreview(mask: SceneMask | null, layer: PreviewLayer = 'prompt'): void {
+    if (layer === 'refine') this.refinePreview = mask
+    else this.preview = mask
   }
   invalidate(): void {}
   dispose(): void {}
@@ -78,7 +80,7 @@ beforeEach(async () => {
     loadImage: async () => ({ naturalWidth: 200, naturalHeight: 100 }) as HTMLImageElement
   })
   events = []
-  for (const name of ['modeChanged', 'hoverChanged', 'selectionChanged', 'polygonCompleted', 'viewChanged', 'promptChanged', 'promptCompleted'] as const) {
+  for (const name of ['modeChanged', 'hoverChanged', 'selectionChanged', 'polygonCompleted', 'viewChanged', 'promptChanged', 'promptCompleted', 'missedBoxChanged'] as const) {
     canvas.on(name, (payload) => events.push({ name, payload }))
   }
   canvas.resize(448, 248)
@@ -389,5 +391,73 @@ describe('AnnotationCanvas box and point tools', () => {
       })
     ).toBe('Point · 2 points (1 negative)')
     expect(describeMode({ kind: 'box', prompt: { box: [1, 1, 5, 5], points: [] }, naming: true })).toBe('Box · naming')
+  })
+})
+
+describe('AnnotationCanvas missed-object tool and correction preview', () => {
+  beforeEach(async () => {
+    await canvas.setImage({ url: 'x', width: 200, height: 100 })
+    canvas.setTool('missed')
+  })
+
+  test('a drag draws the box (clamped, whole pixels) and announces it once; a click adds nothing', () => {
+    click(...at(40, 40))
+    expect(canvas.mode).toEqual({ kind: 'missed', box: null })
+    drag([20.4, 10.6], [260, 50.2])
+    expect(canvas.mode).toEqual({ kind: 'missed', box: [20, 10, 180, 41] })
+    expect(payloads('missedBoxChanged')).toEqual([[20, 10, 180, 41]])
+    drag([5, 5], [30, 30])
+    expect(payloads('missedBoxChanged')).toEqual([[20, 10, 180, 41], [5, 5, 25, 25]])
+  })
+
+  test('Backspace drops the box and Esc leaves the tool; Ctrl+Z on an empty tool goes to the project\'s undo', () => {
+    drag([20, 10], [60, 50])
+    expect(key('Backspace')).toBe(true)
+    expect(canvas.mode).toEqual({ kind: 'missed', box: null })
+    expect(payloads('missedBoxChanged').at(-1)).toBeNull()
+    expect(key('z', { ctrl: true })).toBe(false)
+    expect(key('Backspace')).toBe(true)
+    expect(key('Escape')).toBe(true)
+    expect(canvas.mode).toEqual({ kind: 'select' })
+  })
+
+  test('clearMissedBox drops the box of a stored object; leaving the tool announces that no box is left', () => {
+    drag([20, 10], [60, 50])
+    canvas.clearMissedBox()
+    expect(canvas.mode).toEqual({ kind: 'missed', box: null })
+    drag([20, 10], [60, 50])
+    canvas.setTool('box')
+    expect(payloads('missedBoxChanged')).toEqual([[20, 10, 40, 40], null, [20, 10, 40, 40], null])
+  })
+
+  test('a correction\'s answer is drawn in its own layer in any tool, above the box preview, until removed or a new image', async () => {
+    const shape = rectangleInstance(1, 30, 20, 50, 45)
+    canvas.setRefinePreview({ rle: shape.rle, bbox: shape.bbox, pending: false })
+    expect(scene.refinePreview).toMatchObject({ id: 0, x: 30, y: 20, step: 1 })
+    expect(scene.preview).toBeNull()
+    canvas.setTool('select')
+    expect(canvas.hasRefinePreview).toBe(true)
+    canvas.setRefinePreview(null)
+    expect(scene.refinePreview).toBeNull()
+    canvas.setRefinePreview({ rle: shape.rle, bbox: shape.bbox, pending: true })
+    await canvas.setImage({ url: 'y', width: 200, height: 100 })
+    expect(scene.refinePreview).toBeNull()
+    expect(canvas.hasRefinePreview).toBe(false)
+  })
+
+  test('Ctrl+Enter is left to the app in the box and polygon tools', () => {
+    canvas.setTool('box')
+    drag([20, 10], [60, 50])
+    expect(key('Enter', { ctrl: true })).toBe(false)
+    expect(canvas.mode).toMatchObject({ kind: 'box', naming: false })
+    canvas.setTool('polygon')
+    for (const [x, y] of [[10, 10], [60, 10], [60, 40]] as const) click(...at(x, y))
+    expect(key('Enter', { ctrl: true })).toBe(false)
+    expect(canvas.mode).toMatchObject({ kind: 'polygon', closed: false })
+  })
+
+  test('describeMode says what the missed-object tool needs next', () => {
+    expect(describeMode({ kind: 'missed', box: null })).toBe('Missed object · drag a box, or type a description')
+    expect(describeMode({ kind: 'missed', box: [1, 2, 3, 4] })).toBe('Missed object · Enter: ask the engine')
   })
 })

@@ -34,6 +34,22 @@ describe('shortcuts', () => {
     expect(press('Tab', { shiftKey: true })).toBe('previous-instance')
   })
 
+  test('E/R review the selection, Shift+E/Shift+R every proposal of the image', () => {
+    expect([press('e'), press('r'), press('E', { shiftKey: true }), press('R', { shiftKey: true })]).toEqual([
+      'accept',
+      'reject',
+      'accept-above-threshold',
+      'reject-remaining'
+    ])
+  })
+
+  test('Ctrl+Enter auto-annotates the image, Ctrl+Shift+Enter the marked ones; plain Enter is no shortcut; T and N correct by text', () => {
+    expect(press('Enter', { ctrlKey: true })).toBe('auto-annotate-image')
+    expect(press('Enter', { metaKey: true, shiftKey: true })).toBe('auto-annotate-marked')
+    expect(press('Enter')).toBeNull()
+    expect([press('t'), press('n')]).toEqual(['refine', 'tool-missed'])
+  })
+
   test('combos are written the way the cheat sheet shows them', () => {
     expect(formatCombo({ key: 'z', ctrl: true, shift: true })).toBe('Ctrl+Shift+Z')
     expect(formatCombo({ key: 'ArrowLeft' })).toBe('←')

@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import { createPinia, setActivePinia } from 'pinia'
 import { beforeEach, describe, expect, test } from 'vitest'
-import type { RequestOf, SegmentMaskValue } from '../../../src-preload/contract'
+import type { ProposedMaskValue, RequestOf, SegmentMaskValue } from '../../../src-preload/contract'
 import { ExpectedError } from '../../../src-renderer/src/api'
 import { usePromptStore } from '../../../src-renderer/src/stores/prompt'
 import { useSessionStore } from '../../../src-renderer/src/stores/session'
@@ -116,4 +116,62 @@ describe('usePromptStore', () => {
     gates[2]!.resolve(mask(0))
     expect(await prompt.maskToSave(1)).toBeNull()
   })
+
+  test('names the newest mask once its answer is in, asking with that mask', async () => {
+    const named: RequestOf<'engine:suggestName'>[] = []
+    api.handle('engine:suggestName', (request) => {
+      named.push(request)
+      return { ...proposedName('red circle'), rle: request.rle! }
+    })
+    const prompt = usePromptStore()
+    prompt.request(1, { box: [0, 0, 10, 10] })
+    const suggesting = prompt.suggestName(1)
+    gates[0]!.resolve(mask(100))
+    await suggesting
+    expect(named).toEqual([{ imageId: 1, rle: { size: [100, 100], counts: 'mask-100' } }])
+    expect(prompt.suggestion).toEqual({ seq: 1, name: 'red circle', score: 0.8 })
+    prompt.clear()
+    expect(prompt.suggestion).toBeNull()
+  })
+
+  test('a name for a mask that a newer prompt replaced is dropped', async () => {
+    const held: { answer?: (name: string) => void } = {}
+    api.handle('engine:suggestName', () => new Promise((resolve) => (held.answer = (name) => resolve(proposedName(name)))))
+    const prompt = usePromptStore()
+    prompt.request(1, { box: [0, 0, 10, 10] })
+    gates[0]!.resolve(mask(100))
+    const suggesting = prompt.suggestName(1)
+    while (!held.answer) await flush()
+    // The user refines the prompt while the name is being worked out.
+    prompt.request(1, { box: [0, 0, 20, 20] })
+    held.answer('old name')
+    await suggesting
+    expect(prompt.suggestion).toBeNull()
+  })
+
+  test('EXPECTED FAILURE – without a usable pack there is simply no suggestion', async () => {
+    api.handle('engine:suggestName', () => {
+      throw new ExpectedError('NO_MODEL_PACK', 'no usable model pack is installed', 'ExpectedError')
+    })
+    const prompt = usePromptStore()
+    prompt.request(1, { box: [0, 0, 10, 10] })
+    gates[0]!.resolve(mask(100))
+    await expect(prompt.suggestName(1)).resolves.toBeUndefined()
+    expect(prompt.suggestion).toBeNull()
+  })
 })
+
+function proposedName(name: string): ProposedMaskValue {
+  return {
+    rle: { size: [100, 100], counts: 'x' },
+    bbox: [0, 0, 10, 10],
+    area: 100,
+    name,
+    score: 0.8,
+    patch: 3,
+    role: 'small',
+    pack: 'rose-tiny@1.0.0',
+    prompt: '…',
+    timings: { totalMs: 9, modelMs: 8 }
+  }
+}
