@@ -141,6 +141,10 @@ async function statuses(): Promise<string[]> {
   return page.locator('[data-testid=instance-list] li').evaluateAll((rows) => rows.map((r) => (r as unknown as { dataset: { status: string } }).dataset.status))
 }
 
+afterAll(() => {
+  for (const dir of scratch) rmSync(dir, { recursive: true, force: true })
+})
+
 describe.skipIf(SOURCE.kind === 'none')('ROSE in the UI: auto-annotate, review by threshold, text corrections, packs (serve mode, Chromium)', () => {
   let packId: string
 
@@ -177,7 +181,6 @@ describe.skipIf(SOURCE.kind === 'none')('ROSE in the UI: auto-annotate, review b
     ws?.close()
     await context?.close()
     await server?.stop()
-    for (const dir of scratch) rmSync(dir, { recursive: true, force: true })
   })
 
   test('the engine panel lists the pack with its version and activates it without a restart', async () => {
@@ -297,5 +300,41 @@ describe.skipIf(SOURCE.kind === 'none')('ROSE in the UI: auto-annotate, review b
     await page.keyboard.press('Escape')
     await page.keyboard.press('Escape')
     expect(pageErrors).toEqual([])
+  })
+})
+
+describe('ROSE in the UI without an engine (serve mode, Chromium)', () => {
+  test('EXPECTED FAILURE – Ctrl+Enter and a missed-object description say that the model needs the engine, and nothing is stored', async () => {
+    const dir = tempDir('rose-e2e-ui-bare-')
+    copyFileSync(join(REPO_ROOT, 'resources/samples', SCENE), join(dir, SCENE))
+    const bare = await startServe(['--project', dir, '--no-engine', '--no-samples'])
+    const client = await TestWsClient.connect(bare.origin, bare.token)
+    const browser = await chromium.launchPersistentContext(tempDir('rose-e2e-ui-bare-chromium-'), {
+      executablePath: '/usr/bin/chromium',
+      args: CHROMIUM_ARGS,
+      viewport: { width: 1440, height: 900 }
+    })
+    const other = browser.pages()[0] ?? (await browser.newPage())
+    try {
+      const { jobId } = await client.call('images:import', { paths: [dir], recursive: true })
+      await client.waitForEvent('job:done', (p) => p.id === jobId)
+      await other.goto(bare.url)
+      await other.locator('[data-testid=status-engine]', { hasText: 'No engine' }).waitFor({ timeout: 15_000 })
+      await other.locator('[data-testid=status-image]', { hasText: '320×320' }).waitFor({ timeout: 15_000 })
+      const why = 'The model needs the engine, and this app runs without one (this app was started without an engine process). Manual annotation still works.'
+      await other.keyboard.press('Control+Enter')
+      await other.locator('[data-testid=notice]', { hasText: `Auto-annotation is not possible. ${why}` }).waitFor({ timeout: 15_000 })
+
+      await other.keyboard.press('t')
+      await other.locator('[data-testid=refine-input]').fill('the yellow square')
+      await other.keyboard.press('Enter')
+      await other.locator('[data-testid=refine-status]', { hasText: why }).waitFor({ timeout: 15_000 })
+      expect(await client.call('instances:list', { imageId: 1 })).toEqual([])
+      expect((await client.call('jobs:list', {})).filter((j) => j.kind === 'auto-annotate')).toEqual([])
+    } finally {
+      await browser.close()
+      client.close()
+      await bare.stop()
+    }
   })
 })

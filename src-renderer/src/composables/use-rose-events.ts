@@ -161,6 +161,15 @@ export function useRoseEvents(api: RoseApi): void {
     }
   )
 
+  // Another window (or a project reopened on another pack) may switch the active pack: the list's
+  // "active" mark follows the engine's word.
+  const stopActivePack = watch(
+    () => engine.status?.activePack ?? null,
+    (active, previous) => {
+      if (active !== previous && packs.items !== null && packs.active?.id !== active) void packs.load()
+    }
+  )
+
   const stopEpoch = watch(
     () => session.epoch,
     () => void workbench.loadAll(),
@@ -174,5 +183,6 @@ export function useRoseEvents(api: RoseApi): void {
     reloadInstances.cancel()
     stopEpoch()
     stopReady()
+    stopActivePack()
   })
 }
