@@ -318,6 +318,8 @@ export const ModelPackInfo = z.object({
   active: z.boolean(),
   /** Held-out figures the trainer recorded (recall, names, box-prompt mIoU, …). */
   metrics: z.record(z.string(), z.unknown()).nullable(),
+  /** The pack this one was fine-tuned from, as `name@version` (or `checkpoint@step`); null for a pre-trained pack. */
+  parent: z.string().nullable(),
   created: z.string()
 })
 

@@ -232,8 +232,18 @@ function toPackDto(p: PackListing): ModelPackInfoValue {
     error: p.error === null ? null : { ...p.error },
     active: p.active,
     metrics: p.metrics === null ? null : { ...p.metrics },
+    parent: parentLabel(p.parent),
     created: p.created
   }
+}
+
+/** `name@version` of a manifest's parent record (model-pack.md §10), `checkpoint@step` for one made from a checkpoint. */
+export function parentLabel(parent: unknown): string | null {
+  if (typeof parent !== 'object' || parent === null) return null
+  const record = parent as Record<string, unknown>
+  if (typeof record['name'] === 'string') return `${record['name']}@${String(record['version'] ?? '?')}`
+  if (typeof record['checkpoint'] === 'string') return `${record['checkpoint']}@${String(record['step'] ?? '?')}`
+  return null
 }
 
 function toProposedDto(r: RoseSingleResult): ProposedMaskValue {

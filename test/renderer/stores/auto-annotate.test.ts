@@ -35,6 +35,7 @@ const PACK: ModelPackInfoValue = {
   error: null,
   active: false,
   metrics: null,
+      parent: null,
   created: 't'
 }
 

@@ -34,6 +34,7 @@ function pack(id: string, state: 'ok' | 'broken', active = false): ModelPackInfo
     error: state === 'broken' ? { code: 'PACK_BROKEN', message: 'sam_decoder.onnx: sha256 mismatch', file: 'sam_decoder.onnx', tensor: null, expected: 'ab12' } : null,
     active,
     metrics: null,
+      parent: null,
     created: '2026-11-26T10:00:00Z'
   }
 }

@@ -68,6 +68,7 @@ const PACK: ModelPackInfoValue = {
   error: null,
   active: true,
   metrics: null,
+      parent: null,
   created: 't'
 }
 
