@@ -285,6 +285,7 @@ def manifest_document(cfg: ModelConfig, name: str, version: str, thresholds: Thr
         "inference": {"top_n": thresholds.top_n, "objectness_threshold": thresholds.objectness_threshold,
                       "mask_threshold": thresholds.mask_threshold, "nms_iou": thresholds.nms_iou,
                       "nms_containment": thresholds.nms_containment,
+                      "min_component_fraction": thresholds.min_component_fraction,
                       "min_mask_area": thresholds.min_mask_area,
                       "category_max_new_tokens": thresholds.category_max_new_tokens, "refine_top_k": 1,
                       "box_prompt_mask_input": "rectangle"},

@@ -264,6 +264,47 @@ def logits_to_image_mask(logits: np.ndarray, orig_h: int, orig_w: int, frame_siz
     return (top * (1 - fv) + bot * fv) > threshold
 
 
+def component_labels(fg: np.ndarray) -> Tuple[np.ndarray, List[int]]:
+    """4-connected components of a 2-D bool array: (labels with 0 = background and 1..n in raster order of
+    each component's first cell, areas[n])."""
+    h, w = fg.shape
+    labels = np.zeros((h, w), dtype=np.int32)
+    areas: List[int] = []
+    for y0 in range(h):
+        for x0 in np.flatnonzero(fg[y0] & (labels[y0] == 0)):
+            if labels[y0, x0]:
+                continue
+            n = len(areas) + 1
+            labels[y0, x0] = n
+            stack = [(y0, int(x0))]
+            area = 0
+            while stack:
+                y, x = stack.pop()
+                area += 1
+                for yy, xx in ((y - 1, x), (y + 1, x), (y, x - 1), (y, x + 1)):
+                    if 0 <= yy < h and 0 <= xx < w and fg[yy, xx] and not labels[yy, xx]:
+                        labels[yy, xx] = n
+                        stack.append((yy, xx))
+            areas.append(area)
+    return labels, areas
+
+
+def remove_fragments(logits: np.ndarray, threshold: float, min_fraction: float, floor: float = -20.0) -> np.ndarray:
+    """Mask logits with every 4-connected foreground component smaller than min_fraction × the largest one
+    pushed down to min(logit, floor) (the binding rule of docs/model-pack.md, "Fragments")."""
+    fg = logits > threshold
+    if not fg.any() or min_fraction <= 0:
+        return logits
+    labels, areas = component_labels(fg)
+    if len(areas) < 2:
+        return logits
+    keep = np.asarray([0] + [1 if a >= min_fraction * max(areas) else 0 for a in areas], dtype=bool)
+    out = logits.copy()
+    drop = fg & ~keep[labels]
+    out[drop] = np.minimum(out[drop], floor)
+    return out
+
+
 def box_to_text(box_xyxy: Sequence[float], orig_h: int, orig_w: int) -> str:
     """The `{box}` text of refinement prompts: "[x1, y1, x2, y2]" in integer percent of width/height."""
     x1, y1, x2, y2 = box_xyxy

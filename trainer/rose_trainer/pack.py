@@ -76,5 +76,6 @@ def thresholds_from_manifest(doc: dict) -> Thresholds:
                       mask_threshold=float(inf.get("mask_threshold", base.mask_threshold)),
                       nms_iou=float(inf.get("nms_iou", base.nms_iou)),
                       nms_containment=float(inf.get("nms_containment", base.nms_containment)),
+                      min_component_fraction=float(inf.get("min_component_fraction", base.min_component_fraction)),
                       min_mask_area=int(inf.get("min_mask_area", base.min_mask_area)),
                       category_max_new_tokens=int(inf.get("category_max_new_tokens", base.category_max_new_tokens)))

@@ -13,7 +13,7 @@ import torch
 
 from . import prompts as P
 from .data import box_mask_input, sam_input, vision_input
-from .masks import Letterbox, box_to_text, logits_to_image_mask
+from .masks import Letterbox, box_to_text, logits_to_image_mask, remove_fragments
 from .model import RoseModel
 from .sequence import assemble
 from .tokenizer import Tokenizer
@@ -28,6 +28,7 @@ class Thresholds:
     mask_threshold: float = 0.0
     nms_iou: float = 0.5
     nms_containment: float = 1.01  # > 1 disables the containment test
+    min_component_fraction: float = 1.0  # keep components ≥ this × the largest; 1 = largest only, 0 = off
     min_mask_area: int = 4
     category_max_new_tokens: int = 8
 
@@ -135,7 +136,20 @@ class Pipeline:
         mi = torch.zeros(b, 1, r, r) if mask_input is None else torch.from_numpy(mask_input.astype(np.float32))
         has_mi = torch.zeros(b) if mask_input is None else torch.ones(b)
         iou, masks = self.model.sam_decoder(sam_emb, coords, labs, mi, has_mi, pe, has_pe)
-        return iou, masks
+        return iou, self.clean(masks)
+
+    def clean(self, low: torch.Tensor) -> torch.Tensor:
+        """Fragment removal on decoded mask logits [B, M, r, r] (docs/model-pack.md, "Fragments").
+
+        Patches other than an object's own often decode its mask plus stray blobs elsewhere; the blobs
+        inflate the mask's box (the category adapter then crops a scene, not the object) and lower IoU.
+        """
+        if self.th.min_component_fraction <= 0:
+            return low
+        arr = low.numpy()
+        out = np.stack([[remove_fragments(arr[i, j], self.th.mask_threshold, self.th.min_component_fraction)
+                         for j in range(arr.shape[1])] for i in range(arr.shape[0])])
+        return torch.from_numpy(out.astype(np.float32))
 
     @torch.no_grad()
     def adapt(self, cat: torch.Tensor, low_res: torch.Tensor, sam_pv: torch.Tensor) -> torch.Tensor:

@@ -82,3 +82,26 @@ class GeometryTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class FragmentTest(unittest.TestCase):
+    def test_components_are_4_connected_and_numbered_in_raster_order(self):
+        fg = np.array([[1, 1, 0, 1],
+                       [0, 0, 1, 1],
+                       [1, 0, 0, 0]], dtype=bool)
+        labels, areas = M.component_labels(fg)
+        self.assertEqual(areas, [2, 3, 1])
+        self.assertEqual(labels[0, 3], 2)
+        self.assertEqual(labels[1, 2], 2)  # diagonal neighbours of (0, 1) are not connected to it
+        self.assertEqual(labels[2, 0], 3)
+
+    def test_only_the_largest_component_survives_at_fraction_one(self):
+        logits = -np.ones((6, 6))
+        logits[0:3, 0:3] = 2.0   # 9 cells
+        logits[5, 5] = 3.0       # a stray cell
+        out = M.remove_fragments(logits, 0.0, 1.0)
+        self.assertTrue((out[0:3, 0:3] == 2.0).all())
+        self.assertEqual(out[5, 5], -20.0)
+        self.assertTrue((out[logits <= 0] == -1.0).all())
+        # A fragment of at least the given fraction of the largest is kept.
+        self.assertEqual(M.remove_fragments(logits, 0.0, 0.1)[5, 5], 3.0)
