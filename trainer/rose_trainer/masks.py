@@ -265,28 +265,30 @@ def logits_to_image_mask(logits: np.ndarray, orig_h: int, orig_w: int, frame_siz
 
 
 def component_labels(fg: np.ndarray) -> Tuple[np.ndarray, List[int]]:
-    """4-connected components of a 2-D bool array: (labels with 0 = background and 1..n in raster order of
-    each component's first cell, areas[n])."""
+    """4-connected components of a 2-D bool array: (labels with 0 = background and 1..n numbered in raster
+    order of each component's first cell, areas[n]).
+
+    Vectorised min-label propagation: every cell starts with its raster index and repeatedly takes the
+    smallest label among itself and its foreground 4-neighbours until nothing changes, so each
+    component ends labelled by its first cell in raster order.
+    """
     h, w = fg.shape
+    big = h * w
+    lab = np.where(fg, np.arange(big).reshape(h, w), big)
+    while True:
+        nxt = lab.copy()
+        nxt[1:] = np.minimum(nxt[1:], np.where(fg[1:] & fg[:-1], lab[:-1], big))
+        nxt[:-1] = np.minimum(nxt[:-1], np.where(fg[:-1] & fg[1:], lab[1:], big))
+        nxt[:, 1:] = np.minimum(nxt[:, 1:], np.where(fg[:, 1:] & fg[:, :-1], lab[:, :-1], big))
+        nxt[:, :-1] = np.minimum(nxt[:, :-1], np.where(fg[:, :-1] & fg[:, 1:], lab[:, 1:], big))
+        nxt = np.where(fg, nxt, big)
+        if np.array_equal(nxt, lab):
+            break
+        lab = nxt
+    roots, inverse, counts = np.unique(lab[fg], return_inverse=True, return_counts=True)
     labels = np.zeros((h, w), dtype=np.int32)
-    areas: List[int] = []
-    for y0 in range(h):
-        for x0 in np.flatnonzero(fg[y0] & (labels[y0] == 0)):
-            if labels[y0, x0]:
-                continue
-            n = len(areas) + 1
-            labels[y0, x0] = n
-            stack = [(y0, int(x0))]
-            area = 0
-            while stack:
-                y, x = stack.pop()
-                area += 1
-                for yy, xx in ((y - 1, x), (y + 1, x), (y, x - 1), (y, x + 1)):
-                    if 0 <= yy < h and 0 <= xx < w and fg[yy, xx] and not labels[yy, xx]:
-                        labels[yy, xx] = n
-                        stack.append((yy, xx))
-            areas.append(area)
-    return labels, areas
+    labels[fg] = inverse + 1
+    return labels, counts.tolist()
 
 
 def remove_fragments(logits: np.ndarray, threshold: float, min_fraction: float, floor: float = -20.0) -> np.ndarray:
