@@ -116,6 +116,8 @@ export interface InferenceDefaults {
   readonly nms_iou: number
   /** Containment limit of NMS (section 7); packs written before it existed get 1.01, which switches it off. */
   readonly nms_containment: number
+  /** Fragment removal (section 8.1); packs written before it existed get 0, which switches it off. */
+  readonly min_component_fraction: number
   readonly min_mask_area: number
   readonly category_max_new_tokens: number
   readonly refine_top_k: number
@@ -301,6 +303,7 @@ export function parseManifest(doc: unknown, pack: string): PackManifest {
     mask_threshold: num(inf['mask_threshold'], 'inference.mask_threshold'),
     nms_iou: num(inf['nms_iou'], 'inference.nms_iou'),
     nms_containment: num(inf['nms_containment'] ?? 1.01, 'inference.nms_containment'),
+    min_component_fraction: num(inf['min_component_fraction'] ?? 0, 'inference.min_component_fraction'),
     min_mask_area: int(inf['min_mask_area'], 'inference.min_mask_area', 0),
     category_max_new_tokens: int(inf['category_max_new_tokens'], 'inference.category_max_new_tokens'),
     refine_top_k: int(inf['refine_top_k'] ?? 1, 'inference.refine_top_k'),

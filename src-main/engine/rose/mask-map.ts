@@ -120,3 +120,54 @@ function popcount(x: number): number {
   x = (x & 0x33333333) + ((x >>> 2) & 0x33333333)
   return (((x + (x >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24
 }
+
+/** The logit a removed fragment's cells are pushed down to (model-pack.md 8.1). */
+export const FRAGMENT_FLOOR = -20
+
+/**
+ * Fragment removal on one r×r plane of decoded mask logits, in place (model-pack.md 8.1): binarise at
+ * `threshold`, label 4-connected components, and push every cell of a component smaller than
+ * `minFraction` × the largest one down to min(logit, −20). `minFraction` ≤ 0 switches it off.
+ * Patches next to an object decode its mask plus stray blobs; a blob inflates the box the category
+ * adapter crops and lowers IoU.
+ */
+export function removeFragments(plane: Float32Array, r: number, threshold: number, minFraction: number): void {
+  if (minFraction <= 0) return
+  const cells = r * r
+  const label = new Int32Array(cells).fill(-1)
+  const areas: number[] = []
+  const stack = new Int32Array(cells)
+  for (let start = 0; start < cells; start++) {
+    if (label[start] !== -1 || !(plane[start]! > threshold)) continue
+    // Flood fill with an explicit stack: a 256×256 component would overflow recursion.
+    const id = areas.length
+    let top = 0
+    let area = 0
+    stack[top++] = start
+    label[start] = id
+    while (top > 0) {
+      const cell = stack[--top]!
+      area++
+      const y = (cell / r) | 0
+      const x = cell - y * r
+      if (x > 0) top = visit(cell - 1, id, top)
+      if (x < r - 1) top = visit(cell + 1, id, top)
+      if (y > 0) top = visit(cell - r, id, top)
+      if (y < r - 1) top = visit(cell + r, id, top)
+    }
+    areas.push(area)
+  }
+  function visit(cell: number, id: number, top: number): number {
+    if (label[cell] === -1 && plane[cell]! > threshold) {
+      label[cell] = id
+      stack[top++] = cell
+    }
+    return top
+  }
+  if (areas.length < 2) return
+  const limit = minFraction * Math.max(...areas)
+  for (let cell = 0; cell < cells; cell++) {
+    const id = label[cell]!
+    if (id >= 0 && areas[id]! < limit) plane[cell] = Math.min(plane[cell]!, FRAGMENT_FLOOR)
+  }
+}

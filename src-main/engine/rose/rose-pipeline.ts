@@ -28,7 +28,7 @@ import type { GraphName, PackManifest } from '../pack/manifest'
 import type { ModelPack } from '../pack/model-pack'
 import { boxToText, letterbox, type Letterbox } from './frame'
 import { embedIds, greedyDecode, prefillHidden, RunClock, spliceRows, type LlmGraphs } from './llm'
-import { imageTaps, logitsToRuns, nmsOnGrid, type ImageTaps } from './mask-map'
+import { imageTaps, logitsToRuns, nmsOnGrid, removeFragments, type ImageTaps } from './mask-map'
 import { roleOfPatch, selectPatches, sigmoid, topPatches } from './patches'
 import { frameTensor, maskToContent, readFramePixels, type FramePixels } from './preprocess'
 import { categoryText, chatText, checkUserText, cleanName, countAnswer, fillTemplate, promptIds, type PromptIds } from './prompt'
@@ -564,6 +564,10 @@ export class RosePipeline {
       const out = await clock.run(decoder, 'sam_decoder', feeds, ['iou_predictions', 'low_res_masks'], signal)
       iou.set(floatData(out['iou_predictions']!), from * M)
       lowRes.set(floatData(out['low_res_masks']!), from * M * r * r)
+    }
+    // Every decoded plane loses its stray blobs before NMS, naming or mapping (model-pack.md 8.1).
+    for (let plane = 0; plane < count * M; plane++) {
+      removeFragments(lowRes.subarray(plane * r * r, (plane + 1) * r * r), r, m.inference.mask_threshold, m.inference.min_component_fraction)
     }
     return { iou, lowRes }
   }

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process'
 import { describe, expect, test } from 'vitest'
 import { area, decode, toBbox } from '../../../../src-main/masks/rle'
 import { boxToText, letterbox, roundHalfEven } from '../../../../src-main/engine/rose/frame'
-import { imageTaps, logitsToRuns, nmsOnGrid } from '../../../../src-main/engine/rose/mask-map'
+import { FRAGMENT_FLOOR, imageTaps, logitsToRuns, nmsOnGrid, removeFragments } from '../../../../src-main/engine/rose/mask-map'
 import { roleOfPatch, selectPatches, topPatches } from '../../../../src-main/engine/rose/patches'
 import { maskToContent, resampleBilinear } from '../../../../src-main/engine/rose/preprocess'
 import { cleanName, countAnswer, fillTemplate } from '../../../../src-main/engine/rose/prompt'
@@ -183,6 +183,49 @@ describe('mask logits to image pixels', () => {
     const options = { maskThreshold: 0, minMaskArea: 2, nmsIou: 0.5 }
     expect(nmsOnGrid(all, 2, r, r * r, 8, 8, { ...options, nmsContainment: 1.01 })).toEqual([0, 1])
     expect(nmsOnGrid(all, 2, r, r * r, 8, 8, { ...options, nmsContainment: 0.8 })).toEqual([0])
+  })
+})
+
+describe('fragment removal', () => {
+  // 6×6 grid: a 3×3 object (9 cells), a 2-cell blob, and a 1-cell blob touching the object only diagonally.
+  const grid = (): Float32Array => {
+    const p = new Float32Array(36).fill(-3)
+    for (let y = 0; y < 3; y++) for (let x = 0; x < 3; x++) p[y * 6 + x] = 2
+    p[5] = 1.5
+    p[11] = -5 + 10 // (1, 5): joins (0, 5) into one 2-cell blob
+    p[3 * 6 + 3] = 0.5 // diagonal to (2, 2): its own component
+    return p
+  }
+
+  test('keeps only the largest 4-connected component at fraction 1, pushing the rest to the floor', () => {
+    const p = grid()
+    removeFragments(p, 6, 0, 1)
+    expect(p[0]).toBe(2)
+    expect(p[5]).toBe(FRAGMENT_FLOOR)
+    expect(p[11]).toBe(FRAGMENT_FLOOR)
+    expect(p[21]).toBe(FRAGMENT_FLOOR)
+    expect(p[35]).toBe(-3)
+    expect(Array.from(p).filter((v) => v > 0)).toHaveLength(9)
+  })
+
+  test('keeps components at or above the fraction of the largest, and does nothing at fraction 0', () => {
+    const p = grid()
+    removeFragments(p, 6, 0, 2 / 9)
+    expect(p[5]).toBe(1.5)
+    expect(p[21]).toBe(FRAGMENT_FLOOR)
+    const untouched = grid()
+    removeFragments(untouched, 6, 0, 0)
+    expect(Array.from(untouched)).toEqual(Array.from(grid()))
+  })
+
+  test('keeps logits already below the floor as they are', () => {
+    const p = new Float32Array(9).fill(-30)
+    p[0] = 1
+    p[1] = 1
+    p[8] = 0.2
+    removeFragments(p, 3, 0.1, 1)
+    expect(p[8]).toBe(FRAGMENT_FLOOR)
+    expect(p[4]).toBe(-30)
   })
 })
 
