@@ -31,24 +31,29 @@ describe('crash safety of the project store', () => {
     let killed = false
     const exited = new Promise((resolve) => server!.child.once('exit', resolve))
 
+    const save = () => {
+      const n = sent++
+      const name = `object ${n}`
+      const x = (n * 7) % 600
+      const call = client.callRaw('instances:createFromPolygon', {
+        imageId,
+        polygons: [[x, 10, x + 30, 10, x + 30, 60, x, 60]],
+        categoryText: name
+      })
+      return { name, call }
+    }
     // Four writers keep saves in flight all the time, so the kill lands in the middle of some.
     const writer = async () => {
       while (!killed) {
-        const n = sent++
-        const name = `object ${n}`
-        const x = (n * 7) % 600
-        const envelope = await Promise.race([
-          client.callRaw('instances:createFromPolygon', {
-            imageId,
-            polygons: [[x, 10, x + 30, 10, x + 30, 60, x, 60]],
-            categoryText: name
-          }),
-          exited.then(() => null)
-        ])
+        const { name, call } = save()
+        const envelope = await Promise.race([call, exited.then(() => null)])
         if (envelope === null) return
         if (envelope.ok) acknowledged.set((envelope.value as { id: number }).id, name)
         if (acknowledged.size >= 150 && !killed) {
           killed = true
+          // The other writers' answers may all have arrived in the same tick as this one; one more
+          // save sent right before the signal guarantees the kill meets a write the server never answered.
+          save()
           server!.child.kill('SIGKILL')
         }
       }
