@@ -89,6 +89,12 @@ export interface CudaProbeResult {
 /** The machine checks, injectable so the decision logic is testable without a GPU. */
 export interface CudaProbes {
   probe(): Promise<CudaProbeResult>
+  /**
+   * After a CUDA session failed to load: the shared libraries the CUDA provider needs that the
+   * loader cannot find. onnxruntime's own message is only "Failed to load shared library"; the name
+   * of the missing library is what tells the user what to install.
+   */
+  missingLibraries?(): Promise<readonly string[]>
 }
 
 /**
@@ -130,9 +136,13 @@ export function decideCuda(setting: DeviceSetting, probe: CudaProbeResult): Cuda
   return { state: 'available', driverVersion: probe.driverVersion }
 }
 
-/** The status after a session failed to load on CUDA, keeping the library's error for the user. */
-export function cudaLoadFailed(error: unknown): CudaStatus {
-  const text = error instanceof Error ? error.message : String(error)
+/**
+ * The status after a session failed to load on CUDA, keeping the library's error for the user;
+ * `missingLibraries` (from `CudaProbes.missingLibraries`) names what the loader could not find.
+ */
+export function cudaLoadFailed(error: unknown, missingLibraries: readonly string[] = []): CudaStatus {
+  const message = error instanceof Error ? error.message : String(error)
+  const text = missingLibraries.length > 0 ? `${message} (not found: ${missingLibraries.join(', ')})` : message
   return {
     state: 'unavailable',
     kind: 'load-failed',
@@ -194,6 +204,8 @@ export interface SystemCudaProbeOptions {
   readonly nvidiaSmi?: string
   /** Longest wait for nvidia-smi, in ms: a wedged driver can make it hang. */
   readonly nvidiaSmiTimeoutMs?: number
+  /** The ldd executable, used to name the libraries a failed CUDA provider could not load. */
+  readonly ldd?: string
 }
 
 /** Probes that look at this machine: onnxruntime-node's files, /proc/driver/nvidia/version, nvidia-smi. */
@@ -205,8 +217,30 @@ export function systemCudaProbes(options: SystemCudaProbeOptions = {}): CudaProb
       const missingFiles = CUDA_PROVIDER_FILES.filter((file) => !existsSync(join(binaryFolder, file)))
       const driver = await probeDriver(options)
       return { platform, binaryFolder, missingFiles, driverVersion: driver.version, driverDetail: driver.detail }
+    },
+    async missingLibraries() {
+      const binaryFolder = options.binaryFolder ?? onnxruntimeBinaryFolder(options.platform)
+      const missing = CUDA_PROVIDER_FILES.filter((file) => !existsSync(join(binaryFolder, file)))
+      if (missing.length > 0) return missing
+      return unresolvedLibraries(join(binaryFolder, CUDA_PROVIDER_FILES[0]!), options.ldd)
     }
   }
+}
+
+/**
+ * The shared libraries `file` links against that the dynamic loader cannot find, from `ldd`'s
+ * "name => not found" lines; empty when all resolve or when ldd itself is unavailable.
+ */
+export function unresolvedLibraries(file: string, ldd = 'ldd'): Promise<string[]> {
+  return new Promise((resolve) => {
+    execFile(ldd, [file], { timeout: 10_000, encoding: 'utf8' }, (_error, stdout) => {
+      const missing = (stdout ?? '')
+        .split('\n')
+        .map((line) => /^\s*(\S+)\s+=>\s+not found/.exec(line)?.[1])
+        .filter((name): name is string => name !== undefined)
+      resolve([...new Set(missing)])
+    })
+  })
 }
 
 /** onnxruntime-node's `bin/napi-v6/<platform>` folder, where its installer puts the CUDA files. */

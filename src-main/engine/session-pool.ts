@@ -159,7 +159,8 @@ export class SessionPool {
       try {
         return await OrtGraphSession.create(graph, file, 'cuda', this.threads, this.spinning)
       } catch (error) {
-        this.cuda = Promise.resolve(combineFailure(cuda, cudaLoadFailed(error)))
+        const missing = (await this.probes.missingLibraries?.().catch(() => [])) ?? []
+        this.cuda = Promise.resolve(combineFailure(cuda, cudaLoadFailed(error, missing)))
       }
     }
     return OrtGraphSession.create(graph, file, 'cpu', this.threads, this.spinning)

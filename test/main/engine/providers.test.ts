@@ -13,6 +13,7 @@ import {
   providersFor,
   resolveDevice,
   systemCudaProbes,
+  unresolvedLibraries,
   type CudaProbeResult
 } from '../../../src-main/engine/providers'
 import { makeTempDir } from '../images/image-factory'
@@ -139,6 +140,51 @@ describe('machine probes', () => {
     const probe = await systemCudaProbes().probe()
     expect(probe.missingFiles.length === 0).toBe(existsSync(join(folder, 'libonnxruntime_providers_cuda.so')) && existsSync(join(folder, 'libonnxruntime_providers_shared.so')))
     if (!existsSync('/proc/driver/nvidia/version')) expect(probe.driverVersion === undefined || probe.driverDetail.includes('nvidia-smi')).toBe(true)
+  })
+})
+
+describe('naming the libraries a failed CUDA provider could not load', () => {
+  let dir: Awaited<ReturnType<typeof makeTempDir>>
+  beforeAll(async () => {
+    dir = await makeTempDir('rose-ldd-')
+  })
+  afterAll(() => dir.dispose())
+
+  it("reads ldd's not-found lines, and the fix follows the first missing library", async () => {
+    const ldd = join(dir.path, 'ldd')
+    // What glibc's ldd prints for onnxruntime's CUDA provider on a machine without cuDNN.
+    await writeFile(
+      ldd,
+      '#!/bin/sh\nprintf "\tlinux-vdso.so.1 (0x00007ffd)\n\tlibcublasLt.so.12 => /usr/lib/x86_64-linux-gnu/libcublasLt.so.12 (0x7f)\n' +
+        '\tlibcudnn.so.9 => not found\n\tlibcufft.so.11 => not found\n\tlibcudnn.so.9 => not found\n"\n'
+    )
+    await chmod(ldd, 0o755)
+    expect(await unresolvedLibraries('/any/libonnxruntime_providers_cuda.so', ldd)).toEqual(['libcudnn.so.9', 'libcufft.so.11'])
+    const bin = join(dir.path, 'bin')
+    await mkdir(bin, { recursive: true })
+    await writeFile(join(bin, 'libonnxruntime_providers_cuda.so'), '')
+    await writeFile(join(bin, 'libonnxruntime_providers_shared.so'), '')
+    const missing = await systemCudaProbes({ binaryFolder: bin, ldd }).missingLibraries!()
+    const status = cudaLoadFailed(new Error('OrtSessionOptionsAppendExecutionProvider_Cuda: Failed to load shared library'), missing)
+    expect(status).toEqual({
+      state: 'unavailable',
+      kind: 'load-failed',
+      reason: 'CUDA is installed but onnxruntime could not create a session on it.',
+      fix: expect.stringContaining('cuDNN 9'),
+      error: 'OrtSessionOptionsAppendExecutionProvider_Cuda: Failed to load shared library (not found: libcudnn.so.9, libcufft.so.11)'
+    })
+  })
+
+  it("names the provider's own files when they are missing, and the fix is gpu:setup", async () => {
+    const missing = await systemCudaProbes({ binaryFolder: join(dir.path, 'empty') }).missingLibraries!()
+    expect(missing).toEqual(['libonnxruntime_providers_cuda.so', 'libonnxruntime_providers_shared.so'])
+    expect(cudaLoadFailed(new Error('Failed to load shared library'), missing)).toMatchObject({ fix: GPU_SETUP_COMMAND })
+  })
+
+  it("finds nothing missing for onnxruntime's own CPU library, and nothing when ldd is absent", async () => {
+    if (`${process.platform}/${process.arch}` !== 'linux/x64') return
+    expect(await unresolvedLibraries(join(onnxruntimeBinaryFolder('linux/x64'), 'libonnxruntime.so.1'))).toEqual([])
+    expect(await unresolvedLibraries('/bin/sh', join(dir.path, 'no-such-ldd'))).toEqual([])
   })
 })
 

@@ -100,6 +100,19 @@ describe('session pool', () => {
     await local.dispose()
   })
 
+  it.skipIf(cudaInstalled)('EXPECTED FAILURE – a CUDA load failure names the libraries the loader could not find, and the fix follows them', async () => {
+    // The probes see everything in place, yet onnxruntime fails: the loader's missing library is what the user needs to know.
+    const probes = { probe: async () => ({ ...NO_GPU, missingFiles: [], driverVersion: '550.54.15' }), missingLibraries: async () => ['libcudnn.so.9'] }
+    const local = new SessionPool({ threads: 1, probes })
+    expect((await local.status()).cuda).toEqual({ state: 'available', driverVersion: '550.54.15' })
+    expect((await local.acquire('sam-decoder', DECODER)).device).toBe('cpu')
+    const { cuda } = await local.status()
+    expect(cuda).toMatchObject({ state: 'unavailable', kind: 'load-failed', fix: expect.stringContaining('cuDNN 9') })
+    if (cuda.state !== 'unavailable') throw new Error('unreachable')
+    expect(cuda.error).toMatch(/Failed to load shared library \(not found: libcudnn\.so\.9\)$/)
+    await local.dispose()
+  })
+
   it('BAD CALL – options are checked when the pool is made', () => {
     expect(() => new SessionPool({ threads: 0 })).toThrow(new RangeError('options.threads: expected a positive integer, got 0'))
     expect(() => new SessionPool({ device: 'gpu' as never })).toThrow(new RangeError('options.device: expected one of auto, cuda, cpu, got "gpu"'))
