@@ -11,7 +11,7 @@ import type { InstanceValue } from '../../src-preload/contract'
 import { startServe, type ServeProcess } from '../helpers/serve-process'
 import { TestWsClient } from '../helpers/ws-client'
 import { sceneSvg, type Shape } from '../main/engine/engine-fixtures'
-import { GOLDEN_PACK_DIR, GOLDEN_PACK_PRESENT, REPO_ROOT } from '../main/engine/rose/golden-files'
+import { GOLDEN_PACK_DIR, REPO_ROOT } from '../main/engine/rose/golden-files'
 
 const IMAGES = 10
 const COLOURS = ['#d02020', '#2040e0', '#e0c020', '#20a040', '#a020c0', '#f08020']
@@ -43,7 +43,7 @@ async function proposals(client: TestWsClient, imageIds: readonly number[], pack
   return { counts, duplicates }
 }
 
-describe.skipIf(!GOLDEN_PACK_PRESENT)('auto-annotate through serve mode', () => {
+describe('auto-annotate through serve mode', () => {
   let dir: string
   let packsDir: string
   const env: NodeJS.ProcessEnv = {}

@@ -8,16 +8,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { InstanceValue } from '../../src-preload/contract'
 import { startServe, type ServeProcess } from '../helpers/serve-process'
 import { TestWsClient } from '../helpers/ws-client'
-import { GOLDEN_PACK_DIR, GOLDEN_PACK_PRESENT, GoldenFiles, REPO_ROOT } from '../main/engine/rose/golden-files'
+import { GOLDEN_PACK_DIR, GoldenFiles, REPO_ROOT } from '../main/engine/rose/golden-files'
 
-describe.skipIf(!GOLDEN_PACK_PRESENT)('ROSE channels through serve mode', () => {
+describe('ROSE channels through serve mode', () => {
   let dir: string
   let server: ServeProcess
   let client: TestWsClient
   let imageId: number
   let pack: string
   let packs: string
-  const golden = GOLDEN_PACK_PRESENT ? new GoldenFiles(GOLDEN_PACK_DIR) : undefined
+  const golden = new GoldenFiles(GOLDEN_PACK_DIR)
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'rose-channels-'))
@@ -29,7 +29,7 @@ describe.skipIf(!GOLDEN_PACK_PRESENT)('ROSE channels through serve mode', () => 
     const manifest = JSON.parse(readFileSync(join(packs, 'zz-second', 'manifest.json'), 'utf8')) as { version: string }
     writeFileSync(join(packs, 'zz-second', 'manifest.json'), JSON.stringify({ ...manifest, version: `${manifest.version}-second` }))
     mkdirSync(join(dir, 'project', 'images'), { recursive: true })
-    await golden!.writeImage(golden!.dense[0]!.image, join(dir, 'project', 'images', 'scene0.png'))
+    await golden.writeImage(golden.dense[0]!.image, join(dir, 'project', 'images', 'scene0.png'))
     server = await startServe(['--project', join(dir, 'project'), '--no-samples'], { ROSE_PACKS_DIR: packs })
     client = await TestWsClient.connect(server.origin, server.token)
     const { jobId } = await client.call('images:import', { paths: [join(dir, 'project', 'images')], recursive: true })
@@ -62,21 +62,21 @@ describe.skipIf(!GOLDEN_PACK_PRESENT)('ROSE channels through serve mode', () => 
     const done = await client.waitForEvent('job:done', (p) => p.id === jobId, 60_000)
     expect(done.result).toMatchObject({ pack, annotated: 1, failed: [] })
     const instances = (await client.call('instances:list', { imageId })) as InstanceValue[]
-    expect(instances.map((i) => i.categoryText)).toEqual(golden!.dense[0]!.instances.map((i) => i.name))
+    expect(instances.map((i) => i.categoryText)).toEqual(golden.dense[0]!.instances.map((i) => i.name))
     expect(instances.every((i) => i.modelVersion === pack && i.status === 'proposed')).toBe(true)
   })
 
   it('refines a damaged mask, finds a missed object by box and by description, and names a mask', async () => {
-    const damaged = await client.call('instances:createFromMask', { imageId, rle: golden!.refine.mask_rle, categoryText: 'thing', status: 'proposed', source: 'human' })
+    const damaged = await client.call('instances:createFromMask', { imageId, rle: golden.refine.mask_rle, categoryText: 'thing', status: 'proposed', source: 'human' })
     const refined = await client.call('engine:refine', { imageId, instanceId: damaged.id, situation: 'mask' })
-    expect(refined).toMatchObject({ pack, name: golden!.refine.name_out, patch: golden!.refine.patch, prompt: golden!.refine.user_prompt })
-    expect(refined.rle.size).toEqual(golden!.refine.mask_rle.size)
+    expect(refined).toMatchObject({ pack, name: golden.refine.name_out, patch: golden.refine.patch, prompt: golden.refine.user_prompt })
+    expect(refined.rle.size).toEqual(golden.refine.mask_rle.size)
     expect(refined.score).toBeGreaterThan(0)
 
     const wrong = await client.call('engine:refine', { imageId, instanceId: damaged.id, situation: 'category' })
     expect(wrong.prompt).toContain('wrongly predicted as thing')
 
-    const [x1, y1, x2, y2] = golden!.box.box_xyxy
+    const [x1, y1, x2, y2] = golden.box.box_xyxy
     const missed = await client.call('engine:refine', { imageId, situation: 'missed', box: [x1, y1, x2 - x1, y2 - y1] })
     expect(missed.prompt).toMatch(/The target is in \[\d+, \d+, \d+, \d+\]\./)
     expect(missed.area).toBeGreaterThanOrEqual(0)
@@ -84,8 +84,8 @@ describe.skipIf(!GOLDEN_PACK_PRESENT)('ROSE channels through serve mode', () => 
     const referred = await client.call('engine:refer', { imageId, description: 'the large square' })
     expect(referred.prompt).toBe('<image> What is the large square in this image? Please output the segmentation mask.')
 
-    const named = await client.call('engine:suggestName', { imageId, rle: golden!.refine.mask_rle })
-    expect(named.name).toBe(golden!.refine.name_out)
+    const named = await client.call('engine:suggestName', { imageId, rle: golden.refine.mask_rle })
+    expect(named.name).toBe(golden.refine.name_out)
   }, 60_000)
 
   it('keeps the project’s active pack across a restart of the server', async () => {

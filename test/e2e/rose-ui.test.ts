@@ -1,10 +1,7 @@
 // The ROSE features of the renderer end to end: the built `serve` mode with its engine process and a
-// real model pack, Debian's Chromium, a project holding two generated sample scenes. The pack is the
-// committed rose-tiny when it is there, a pack named by ROSE_PACK_DIR, or else one this test builds with
-// the project's own trainer (400 steps of the `micro` preset, about 20 s: the same graphs and manifest as
-// rose-tiny, only smaller and barely trained, so proposals exist but are not good).
-import { spawnSync } from 'node:child_process'
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+// real model pack (the bundled rose-tiny, or one named by ROSE_PACK_DIR), Debian's Chromium, a project
+// holding two generated sample scenes.
+import { copyFileSync, cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
@@ -24,7 +21,6 @@ const CHROMIUM_ARGS = [
   '--disable-sync'
 ]
 
-const PYTHON = '/usr/bin/python3'
 const SCENE = 'scene-few-medium-objects.png'
 const OTHER_SCENE = 'scene-one-large-object.png'
 const truth = JSON.parse(readFileSync(join(REPO_ROOT, 'resources/samples/scenes.json'), 'utf8'))[SCENE] as {
@@ -34,38 +30,8 @@ const truth = JSON.parse(readFileSync(join(REPO_ROOT, 'resources/samples/scenes.
 }
 const square = truth.segments.find((s) => s.name === 'yellow square')!
 
-/** Where the model pack comes from, decided before the tests are collected (a skip must say why). */
-type PackSource =
-  | { readonly kind: 'bundled' }
-  | { readonly kind: 'dir'; readonly dir: string }
-  | { readonly kind: 'trainer' }
-  | { readonly kind: 'none'; readonly reason: string }
-
-function packSource(): PackSource {
-  const named = process.env['ROSE_PACK_DIR']
-  if (named && existsSync(join(named, 'manifest.json'))) return { kind: 'dir', dir: named }
-  if (existsSync(join(REPO_ROOT, 'resources/models/rose-tiny/manifest.json'))) return { kind: 'bundled' }
-  const probe = spawnSync(PYTHON, ['-c', 'import torch, onnx'], { encoding: 'utf8' })
-  if (probe.status === 0) return { kind: 'trainer' }
-  return {
-    kind: 'none',
-    reason: `no model pack: resources/models/rose-tiny is not committed, ROSE_PACK_DIR is not set, and the trainer cannot build one (${PYTHON} with torch and onnx: ${(probe.stderr || probe.error?.message || 'not found').trim().split('\n').at(-1)})`
-  }
-}
-
-const SOURCE = packSource()
-if (SOURCE.kind === 'none') console.warn(`[rose-ui.test] skipped: ${SOURCE.reason}`)
-
-/** Builds a small pack with the project's trainer into `packsDir` (pretrain `micro`, then export). */
-function buildPack(packsDir: string, work: string): void {
-  const env = { ...process.env, PYTHONPATH: join(REPO_ROOT, 'trainer'), OPENBLAS_NUM_THREADS: '1' }
-  const run = (args: string[]): void => {
-    const result = spawnSync(PYTHON, ['-m', 'rose_trainer', '--threads', '1', ...args], { cwd: REPO_ROOT, env, encoding: 'utf8', timeout: 300_000 })
-    if (result.status !== 0) throw new Error(`rose_trainer ${args[0]} failed (${result.status}):\n${result.stderr}`)
-  }
-  run(['pretrain', '--config', 'micro', '--run-dir', join(work, 'run'), '--steps', '400', '--batch-size', '2', '--seed', '1', '--vocab-size', '400'])
-  run(['export', '--checkpoint', join(work, 'run', 'checkpoint.pt'), '--out', join(packsDir, 'rose-ui-micro'), '--name', 'rose-ui-micro', '--version', '0.0.1'])
-}
+// A pack named by ROSE_PACK_DIR is installed as a user pack beside the bundled rose-tiny.
+const PACK_DIR = process.env['ROSE_PACK_DIR']
 
 let server: ServeProcess
 let ws: TestWsClient
@@ -145,14 +111,13 @@ afterAll(() => {
   for (const dir of scratch) rmSync(dir, { recursive: true, force: true })
 })
 
-describe.skipIf(SOURCE.kind === 'none')('ROSE in the UI: auto-annotate, review by threshold, text corrections, packs (serve mode, Chromium)', () => {
+describe('ROSE in the UI: auto-annotate, review by threshold, text corrections, packs (serve mode, Chromium)', () => {
   let packId: string
 
   beforeAll(async () => {
     const projectDir = tempDir('rose-e2e-ui-')
     const packsDir = tempDir('rose-e2e-ui-packs-')
-    if (SOURCE.kind === 'trainer') buildPack(packsDir, tempDir('rose-e2e-ui-train-'))
-    else if (SOURCE.kind === 'dir') cpSync(SOURCE.dir, join(packsDir, basename(SOURCE.dir)), { recursive: true })
+    if (PACK_DIR) cpSync(PACK_DIR, join(packsDir, basename(PACK_DIR)), { recursive: true })
     for (const name of [SCENE, OTHER_SCENE]) copyFileSync(join(REPO_ROOT, 'resources/samples', name), join(projectDir, name))
     server = await startServe(['--project', projectDir, '--no-samples'], { ROSE_PACKS_DIR: packsDir })
     ws = await TestWsClient.connect(server.origin, server.token)

@@ -1,7 +1,7 @@
 // Parity of the committed rose-tiny pack: every ONNX graph, run by onnxruntime-node on the golden
 // inputs the trainer wrote, must reproduce the PyTorch outputs within the golden file's tolerance
 // (|onnx − torch| ≤ atol + rtol·|torch|, atol 1e-4, rtol 1e-3; integer outputs exactly).
-import { existsSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import * as ort from 'onnxruntime-node'
@@ -49,14 +49,9 @@ interface Manifest {
   readonly graphs: Readonly<Record<string, GraphSpec | null>>
 }
 
-// Until the trained rose-tiny is committed (it is still training), its absence skips instead of failing,
-// so the rest of the suite can land; remove this guard with the pack.
-const packPresent = existsSync(join(packDir, 'manifest.json')) && existsSync(join(packDir, 'golden', 'golden.json'))
-const manifest = (packPresent ? JSON.parse(readFileSync(join(packDir, 'manifest.json'), 'utf8')) : { format: '', graphs: {} }) as Manifest
-const golden = (packPresent
-  ? JSON.parse(readFileSync(join(packDir, 'golden', 'golden.json'), 'utf8'))
-  : { format: '', tensors_file: '', tensors: {}, graph_cases: [] }) as Golden
-const blob = packPresent ? readFileSync(join(packDir, 'golden', golden.tensors_file)) : Buffer.alloc(0)
+const manifest = JSON.parse(readFileSync(join(packDir, 'manifest.json'), 'utf8')) as Manifest
+const golden = JSON.parse(readFileSync(join(packDir, 'golden', 'golden.json'), 'utf8')) as Golden
+const blob = readFileSync(join(packDir, 'golden', golden.tensors_file))
 const graphNames = Object.entries(manifest.graphs)
   .filter((entry): entry is [string, GraphSpec] => entry[1] !== null)
   .map(([name]) => name)
@@ -132,7 +127,7 @@ afterAll(async () => {
   for (const s of sessions.values()) await s.release()
 })
 
-describe.skipIf(!packPresent)('rose-tiny pack parity with the PyTorch trainer', () => {
+describe('rose-tiny pack parity with the PyTorch trainer', () => {
   test('the pack is a rose-model-pack and golden.json is rose-golden-1', () => {
     expect(manifest.format).toBe('rose-model-pack')
     expect(golden.format).toBe('rose-golden-1')

@@ -13,9 +13,9 @@ import type { SessionPool } from '../../../src-main/engine/session-pool'
 import type { JobContext, ProgressUpdate } from '../../../src-main/jobs/job-manager'
 import { ProjectStore } from '../../../src-main/store/project-store'
 import { testPool } from '../engine/engine-fixtures'
-import { GOLDEN_PACK_DIR, GOLDEN_PACK_PRESENT, GoldenFiles } from '../engine/rose/golden-files'
+import { GOLDEN_PACK_DIR, GoldenFiles } from '../engine/rose/golden-files'
 
-describe.skipIf(!GOLDEN_PACK_PRESENT)('auto-annotate job', () => {
+describe('auto-annotate job', () => {
   let dir: string
   let store: ProjectStore
   let pool: SessionPool

@@ -11,11 +11,11 @@ import { sha256File } from '../../../../src-main/engine/pack/pack-files'
 import { PackRegistry } from '../../../../src-main/engine/pack/pack-registry'
 import type { SessionPool } from '../../../../src-main/engine/session-pool'
 import { testPool } from '../engine-fixtures'
-import { GOLDEN_PACK_DIR, GOLDEN_PACK_PRESENT } from '../rose/golden-files'
+import { GOLDEN_PACK_DIR } from '../rose/golden-files'
 
 type Json = Record<string, any> // eslint-disable-line @typescript-eslint/no-explicit-any
 
-describe.skipIf(!GOLDEN_PACK_PRESENT)('broken model packs', () => {
+describe('broken model packs', () => {
   let root: string
   let pool: SessionPool
   let count = 0

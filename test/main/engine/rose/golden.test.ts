@@ -30,13 +30,11 @@ function pixelDifference(a: Rle, b: GoldenRle): number {
   return area(merge([ra, rb])) - area(merge([ra, rb], true))
 }
 
-// Until the trained rose-tiny is committed (it is still training), its absence skips instead of failing,
-// so the rest of the suite can land; remove this guard with the pack.
-test.skipIf(!GOLDEN_PACK_PRESENT)('the golden pack is installed', () => {
+test('the golden pack is installed', () => {
   expect(GOLDEN_PACK_PRESENT, `no pack with golden files at ${GOLDEN_PACK_DIR}`).toBe(true)
 })
 
-describe.skipIf(!GOLDEN_PACK_PRESENT)('engine parity with the trainer on the golden files', () => {
+describe('engine parity with the trainer on the golden files', () => {
   let pool: SessionPool
   let pack: ModelPack
   let pipeline: RosePipeline

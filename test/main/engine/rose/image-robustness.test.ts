@@ -13,7 +13,7 @@ import type { SessionPool } from '../../../../src-main/engine/session-pool'
 import type { Orientation } from '../../../../src-main/images/orientation'
 import { area, fromString, toBbox } from '../../../../src-main/masks/rle'
 import { sceneRgb, storeWithOrientation, testPool, type Shape } from '../engine-fixtures'
-import { GOLDEN_PACK_DIR, GOLDEN_PACK_PRESENT } from './golden-files'
+import { GOLDEN_PACK_DIR } from './golden-files'
 
 const W = 120
 const H = 90
@@ -27,7 +27,7 @@ function summary(result: DenseResult): unknown {
   return { kept: result.keptPatches, instances: result.instances.map((i) => ({ patch: i.patch, name: i.name, rle: i.rle, score: i.score })) }
 }
 
-describe.skipIf(!GOLDEN_PACK_PRESENT)('image robustness of the ROSE pipeline', () => {
+describe('image robustness of the ROSE pipeline', () => {
   let dir: string
   let pool: SessionPool
   let pack: ModelPack

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { EngineSupervisor } from '../../../../src-main/engine/host/engine-supervisor'
 import { compress, decodeRowMajor, encodeRowMajor, fromString, iou, toBbox, type Rle, type RleRuns } from '../../../../src-main/masks/rle'
 import { sourceHostLauncher } from '../engine-fixtures'
-import { GOLDEN_PACK_DIR, GOLDEN_PACK_PRESENT, REPO_ROOT } from './golden-files'
+import { GOLDEN_PACK_DIR, REPO_ROOT } from './golden-files'
 
 /** How far the engine's figures may be from the trainer's. */
 const FIGURE_TOLERANCE = 0.02
@@ -28,8 +28,8 @@ interface Metrics {
   readonly data: { readonly kind: string; readonly split: string; readonly seed: number; readonly count: number; readonly shapes: readonly string[] }
 }
 
-const manifest = GOLDEN_PACK_PRESENT ? (JSON.parse(readFileSync(join(GOLDEN_PACK_DIR, 'manifest.json'), 'utf8')) as { name: string; version: string; metrics: Metrics | null; sizes: { image_size: number }; training: { held_out_class?: string } }) : null
-const metrics = manifest?.metrics ?? null
+const manifest = JSON.parse(readFileSync(join(GOLDEN_PACK_DIR, 'manifest.json'), 'utf8')) as { name: string; version: string; metrics: Metrics | null; sizes: { image_size: number }; training: { held_out_class?: string } }
+const metrics = manifest.metrics
 
 interface Scene {
   readonly file: string
@@ -90,9 +90,7 @@ function damage(rle: RleRuns, width: number, height: number): RleRuns {
   return encodeRowMajor(mask, height, width)
 }
 
-// Until the trained rose-tiny is committed (it is still training), its absence skips instead of failing,
-// as in golden.test.ts; a pack that is there must carry the trainer's figures.
-test.skipIf(!GOLDEN_PACK_PRESENT)('the pack records the trainer’s held-out figures (rose_trainer evaluate --write-manifest)', () => {
+test('the pack records the trainer’s held-out figures (rose_trainer evaluate --write-manifest)', () => {
   expect(metrics, `${GOLDEN_PACK_DIR}/manifest.json has no metrics`).not.toBeNull()
 })
 
@@ -106,8 +104,8 @@ describe.skipIf(metrics === null)('quality through the engine host on the traine
     dir = mkdtempSync(join(tmpdir(), 'rose-quality-'))
     const data = metrics!.data
     expect(data.kind).toBe('procedural')
-    const heldOut = manifest!.training.held_out_class
-    const args = ['-m', 'rose_trainer', 'scenes', '--out', join(dir, 'scenes'), '--count', String(data.count), '--seed', String(data.seed), '--split', data.split, '--size', String(manifest!.sizes.image_size)]
+    const heldOut = manifest.training.held_out_class
+    const args = ['-m', 'rose_trainer', 'scenes', '--out', join(dir, 'scenes'), '--count', String(data.count), '--seed', String(data.seed), '--split', data.split, '--size', String(manifest.sizes.image_size)]
     if (heldOut !== undefined && data.shapes.includes(heldOut)) args.push('--include-held-out')
     const run = spawnSync('/usr/bin/python3', args, { cwd: join(REPO_ROOT, 'trainer'), env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_WAIT_POLICY: 'PASSIVE' }, encoding: 'utf8', timeout: 300_000 })
     expect(run.status, run.stderr).toBe(0)

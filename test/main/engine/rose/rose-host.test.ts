@@ -7,9 +7,9 @@ import { basename, join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { EngineSupervisor } from '../../../../src-main/engine/host/engine-supervisor'
 import { sourceHostLauncher } from '../engine-fixtures'
-import { GOLDEN_PACK_DIR, GOLDEN_PACK_PRESENT, GoldenFiles } from './golden-files'
+import { GOLDEN_PACK_DIR, GoldenFiles } from './golden-files'
 
-describe.skipIf(!GOLDEN_PACK_PRESENT)('ROSE through the engine host', () => {
+describe('ROSE through the engine host', () => {
   let dir: string
   let packs: string
   let supervisor: EngineSupervisor
