@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
-from typing import Dict, List, Sequence
+from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
 from PIL import Image, ImageOps
@@ -113,10 +113,13 @@ def load_coco(ann_path: str, images_dir: str, check_images: bool = True) -> List
             _check_segmentation(seg, img.height, img.width)
         except ValueError as e:
             raise _fail(ann_path, f"annotations[{i}] segmentation: {e}") from None
+        # A mask without a pixel teaches nothing (and would be a positive with no object); it is left out.
+        if not segmentation_mask(seg, img.height, img.width).any():
+            continue
         img.annotations.append(CocoAnnotation(name=cats[cid][0], kind=cats[cid][1], segmentation=seg))
         count += 1
     if count == 0:
-        raise UserError(f"empty dataset: {ann_path} has no usable (non-crowd) annotations")
+        raise UserError(f"empty dataset: {ann_path} has no usable annotations (none that is not a crowd and has a non-empty mask)")
 
     used = [im for im in images.values()]
     if check_images:
@@ -128,9 +131,21 @@ def load_coco(ann_path: str, images_dir: str, check_images: bool = True) -> List
             try:
                 with Image.open(im.path) as pil:
                     pil.verify()
+                with Image.open(im.path) as pil:  # verify() leaves the image unusable; the header is read again
+                    size = _oriented_size(pil)
             except Exception as e:  # PIL raises many types for corrupt files
                 raise UserError(f"unreadable image file {im.path}: {e}") from None
+            # Checked here, before any output is written, not first when the image is decoded for training.
+            if size != (im.width, im.height):
+                raise UserError(f"image {im.path} is {size[0]}x{size[1]} but the COCO file says {im.width}x{im.height}")
     return used
+
+
+def _oriented_size(pil: Image.Image) -> Tuple[int, int]:
+    """(width, height) after EXIF orientation, as `load_image_rgb` will see the image; header only."""
+    orientation = pil.getexif().get(0x0112, 1)
+    w, h = pil.size
+    return (h, w) if orientation in (5, 6, 7, 8) else (w, h)
 
 
 def _check_segmentation(seg: object, h: int, w: int) -> None:

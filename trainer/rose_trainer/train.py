@@ -15,6 +15,7 @@ import torch
 
 from . import prompts as P
 from .config import TrainConfig
+from .errors import UserError
 from .data import Sample, box_mask_input, build_sample, choose_task
 from .losses import info_nce, mask_losses, name_probe_ce, objectness_bce, text_ce
 from .model import RoseModel
@@ -271,8 +272,18 @@ def save_checkpoint(path: str, model: RoseModel, opt: Optional[torch.optim.Optim
 
 
 def load_checkpoint(path: str) -> dict:
-    """Read a checkpoint written by `save_checkpoint`."""
-    return torch.load(path, map_location="cpu")
+    """Read a checkpoint written by `save_checkpoint`; UserError (one line) if it is missing or unreadable."""
+    if not os.path.isfile(path):
+        raise UserError(f"checkpoint not found: {path}")
+    try:
+        state = torch.load(path, map_location="cpu")
+    except Exception as e:  # torch raises pickle, zip and runtime errors for damaged files
+        first = str(e).splitlines()[0] if str(e) else type(e).__name__
+        raise UserError(f"unreadable checkpoint {path}: {first}") from None
+    missing = [k for k in ("model_config", "train_config", "model", "tokenizer", "step") if not isinstance(state, dict) or k not in state]
+    if missing:
+        raise UserError(f"unreadable checkpoint {path}: not a rose_trainer checkpoint (no {', '.join(missing)})")
+    return state
 
 
 class _StopFlag:

@@ -90,6 +90,50 @@ class BadInputTest(unittest.TestCase):
         doc = dict(self.good, annotations=[])
         self.assert_clean_failure(self.finetune(self.write(doc)), "empty dataset")
 
+    def test_only_empty_masks_is_an_empty_dataset(self):
+        doc = json.loads(json.dumps(self.good))
+        doc["annotations"][0]["segmentation"] = encode_rle(np.zeros((20, 30), dtype=bool))
+        self.assert_clean_failure(self.finetune(self.write(doc)), "empty dataset")
+
+    def test_image_size_that_disagrees_with_the_json_is_found_before_training(self):
+        doc = json.loads(json.dumps(self.good))
+        doc["images"][0]["width"] = 31
+        doc["annotations"][0]["segmentation"] = [[5, 5, 15, 5, 15, 10, 5, 10]]
+        self.assert_clean_failure(self.finetune(self.write(doc)), "a.png is 30x20 but the COCO file says 31x20")
+
+    def test_exif_rotated_image_is_measured_as_it_is_seen(self):
+        # Stored 30x20 with orientation 6 (rotate 90°): viewers, the app and the trainer see it 20x30.
+        exif = Image.Exif()
+        exif[0x0112] = 6
+        Image.fromarray(np.zeros((20, 30, 3), dtype=np.uint8)).save(os.path.join(self.images, "a.jpg"), exif=exif)
+        doc = json.loads(json.dumps(self.good))
+        doc["images"][0]["file_name"] = "a.jpg"
+        doc["annotations"][0]["segmentation"] = [[5, 5, 15, 5, 15, 10, 5, 10]]
+        self.assert_clean_failure(self.finetune(self.write(doc)), "a.jpg is 20x30 but the COCO file says 30x20")
+
+    def test_corrupt_checkpoint_is_one_line(self):
+        bad = os.path.join(self.dir, "bad.pt")
+        with open(bad, "wb") as f:
+            f.write(b"PK\x03\x04 not a checkpoint")
+        code, lines, err = run_cli(["evaluate", "--checkpoint", bad, "--scenes", "1"])
+        self.assertEqual(code, 2)
+        self.assertEqual(len(err.strip().splitlines()), 1, err)
+        self.assertIn(f"unreadable checkpoint {bad}", err)
+        self.assertEqual(lines[-1]["event"], "error")
+
+    def test_resume_from_a_corrupt_checkpoint_leaves_the_run_alone(self):
+        os.makedirs(self.run_dir)
+        ckpt = os.path.join(self.run_dir, "checkpoint.pt")
+        with open(ckpt, "wb") as f:
+            f.write(b"garbage")
+        code, _lines, err = run_cli(["pretrain", "--run-dir", self.run_dir, "--resume", "--steps", "2"])
+        self.assertEqual(code, 2)
+        self.assertEqual(len(err.strip().splitlines()), 1, err)
+        self.assertIn(f"unreadable checkpoint {ckpt}", err)
+        self.assertEqual(os.listdir(self.run_dir), ["checkpoint.pt"])
+        with open(ckpt, "rb") as f:
+            self.assertEqual(f.read(), b"garbage")
+
     def test_missing_parent_after_a_valid_dataset(self):
         self.assert_clean_failure(self.finetune(self.write(self.good)), "parent not found")
 
