@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { AppServices } from './app/app-services'
 import { defaultProjectDir } from './app/paths'
-import { engineHostEnv } from './app/engine-options'
+import { engineHostEnv, engineSettingsFile } from './app/engine-options'
 import { errorMessage } from './common/errors'
 import { utilityProcessLauncher } from './engine/host/utility-process-launcher'
 import { registerIpc, trustedSenderCheck } from './ipc/electron-ipc'
@@ -34,6 +34,7 @@ export async function startDesktop(): Promise<void> {
     projectDir: process.env.ROSE_PROJECT,
     defaultProjectDir: defaultProjectDir(app.getPath('userData')),
     engineLauncher: utilityProcessLauncher({ entry: join(here, 'engine-host.js'), env: engineHostEnv(resourcesDir, app.getPath('userData')) }),
+    engineSettingsFile: engineSettingsFile(app.getPath('userData')),
     pickPaths: async (kind) => {
       const options = { properties: kind === 'folder' ? ['openDirectory' as const] : ['openFile' as const, 'multiSelections' as const] }
       const result = window ? await dialog.showOpenDialog(window, options) : await dialog.showOpenDialog(options)

@@ -5,7 +5,7 @@
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { AppServices } from './app/app-services'
-import { engineHostEnv } from './app/engine-options'
+import { engineHostEnv, engineSettingsFile } from './app/engine-options'
 import { defaultProjectDir, userDataDir } from './app/paths'
 import { errorMessage } from './common/errors'
 import { forkHostLauncher } from './engine/host/host-process'
@@ -52,7 +52,8 @@ async function main(argv: readonly string[]): Promise<void> {
     importSamplesIntoNewDefault: !values['no-samples'],
     engineLauncher: values['no-engine']
       ? undefined
-      : forkHostLauncher({ entry: fileURLToPath(new URL('./engine-host.js', import.meta.url)), env: engineHostEnv(resourcesDir, dataDir) })
+      : forkHostLauncher({ entry: fileURLToPath(new URL('./engine-host.js', import.meta.url)), env: engineHostEnv(resourcesDir, dataDir) }),
+    engineSettingsFile: engineSettingsFile(dataDir)
   })
   const server = new ServeServer(services, {
     host: values.host,

@@ -30,6 +30,8 @@ export interface AppOptions {
   readonly pickPaths?: ((kind: 'files' | 'folder') => Promise<string[]>) | undefined
   /** Starts the engine host process (fork in serve mode, utilityProcess in Electron); no engine when absent. */
   readonly engineLauncher?: HostLauncher | undefined
+  /** Where the engine panel's choices (the device) are kept across restarts; not kept when absent. */
+  readonly engineSettingsFile?: string | undefined
 }
 
 /**
@@ -52,7 +54,8 @@ export class AppServices implements Disposable {
     this.session = session
     this.engine = new EngineService(
       options.engineLauncher ? new EngineSupervisor({ launcher: options.engineLauncher }) : undefined,
-      events
+      events,
+      options.engineSettingsFile
     )
     this.dispatch = createDispatcher(this.createHandlers())
   }

@@ -22,3 +22,8 @@ export function engineHostEnv(resourcesDir: string, dataDir: string, env: NodeJS
   }
   return { [ENGINE_OPTIONS_ENV]: JSON.stringify(options) }
 }
+
+/** The file that keeps the engine panel's choices inside a user-data folder. */
+export function engineSettingsFile(dataDir: string): string {
+  return join(dataDir, 'engine-settings.json')
+}

@@ -7,6 +7,7 @@ import type { ImageRef } from '../engine/interactive/interactive-segmenter'
 import type { PackListing } from '../engine/pack/pack-registry'
 import type { DenseResult, RefineRequest, RoseSingleResult } from '../engine/rose/rose-pipeline'
 import type { AppEvents } from './app-events'
+import { readEngineSettings, writeEngineSettings } from './engine-settings'
 
 /** A prompt in the oriented frame of the image: a box `[x, y, w, h]` and/or points. */
 export interface EnginePrompt {
@@ -26,12 +27,25 @@ export class EngineService implements Disposable {
   private preferredPack: string | undefined
   // A project's pack being looked up; ROSE calls wait for it so they do not start on another pack.
   private preferring: Promise<unknown> = Promise.resolve()
+  // The device the user chose; every start of the host process (first, crash restart) gets it again.
+  private device: DeviceSettingValue
 
   constructor(
     private readonly supervisor: EngineSupervisor | undefined,
-    private readonly events: AppEvents
+    private readonly events: AppEvents,
+    /** Where the engine panel's choices are kept (`<user data>/engine-settings.json`); not kept when absent. */
+    private readonly settingsFile?: string
   ) {
+    this.device = settingsFile === undefined ? 'auto' : readEngineSettings(settingsFile).device
     if (supervisor) {
+      this.disposables.add(
+        supervisor.onDidStart(() => {
+          // Sent before the requests that waited for the start, so none of them runs on another device.
+          if (this.device !== 'auto') {
+            supervisor.call('engine.setDevice', { device: this.device }).catch((error) => console.warn(`[engine] cannot apply the device setting: ${errorMessage(error)}`))
+          }
+        })
+      )
       this.disposables.add(supervisor.onDidChangeState(() => void this.announce()))
       this.disposables.add(
         supervisor.onDidCrash((crash) => {
@@ -160,9 +174,11 @@ export class EngineService implements Disposable {
     return this.preferredPack === undefined ? {} : { pack: this.preferredPack }
   }
 
-  /** Switches the device setting (sessions are recreated on next use). */
+  /** Switches the device setting (sessions are recreated on next use) and keeps it for later starts. */
   async setDevice(device: DeviceSettingValue): Promise<EngineStatusValue> {
     await this.require().call('engine.setDevice', { device })
+    this.device = device
+    if (this.settingsFile !== undefined) writeEngineSettings(this.settingsFile, { device })
     return this.announce()
   }
 
