@@ -29,6 +29,8 @@ export class EngineService implements Disposable {
   private preferring: Promise<unknown> = Promise.resolve()
   // The device the user chose; every start of the host process (first, crash restart) gets it again.
   private device: DeviceSettingValue
+  // The interactive call in flight per kind; a newer call of that kind cancels it (the user moved on).
+  private readonly latest = new Map<string, AbortController>()
 
   constructor(
     private readonly supervisor: EngineSupervisor | undefined,
@@ -95,7 +97,7 @@ export class EngineService implements Disposable {
       ...(prompt.box !== undefined ? { box: prompt.box } : {}),
       ...(prompt.points !== undefined ? { points: prompt.points } : {})
     }
-    const result = await this.require().call('segmenter.segment', { image, prompt: request })
+    const result = await this.latestOnly('segment', (signal) => this.require().call('segmenter.segment', { image, prompt: request }, { signal }))
     return {
       rle: { size: [result.rle.size[0], result.rle.size[1]], counts: result.rle.counts },
       bbox: [...result.bbox],
@@ -156,17 +158,37 @@ export class EngineService implements Disposable {
 
   /** Refinement of an instance (or mask) in one of the three situations, at interactive priority. */
   async refine(image: ImageRef, request: RefineRequest): Promise<ProposedMaskValue> {
-    return toProposedDto(await this.require().call('rose.refine', { image, request, ...(await this.packParam()) }))
+    const pack = await this.packParam()
+    return toProposedDto(await this.latestOnly('refine', (signal) => this.require().call('rose.refine', { image, request, ...pack }, { signal })))
   }
 
   /** Referring segmentation: the object a description names. */
   async refer(image: ImageRef, description: string): Promise<ProposedMaskValue> {
-    return toProposedDto(await this.require().call('rose.refer', { image, description, ...(await this.packParam()) }))
+    const pack = await this.packParam()
+    // The refine bar asks one thing at a time: a description replaces a pending correction and vice versa.
+    return toProposedDto(await this.latestOnly('refine', (signal) => this.require().call('rose.refer', { image, description, ...pack }, { signal })))
   }
 
   /** A generated name for a mask made without one. */
   async suggestName(image: ImageRef, mask: { size: readonly [number, number]; counts: string }): Promise<ProposedMaskValue> {
-    return toProposedDto(await this.require().call('rose.name', { image, mask, ...(await this.packParam()) }))
+    const pack = await this.packParam()
+    return toProposedDto(await this.latestOnly('name', (signal) => this.require().call('rose.name', { image, mask, ...pack }, { signal })))
+  }
+
+  /**
+   * Runs an interactive call that a newer call of the same kind supersedes: the older one is cancelled
+   * in the host (queued: dropped; running: stopped between model runs) and rejects with CANCELLED,
+   * which the renderer ignores, so a quick series of boxes or points costs one answer, not all of them.
+   */
+  private async latestOnly<T>(kind: string, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    this.latest.get(kind)?.abort()
+    const controller = new AbortController()
+    this.latest.set(kind, controller)
+    try {
+      return await run(controller.signal)
+    } finally {
+      if (this.latest.get(kind) === controller) this.latest.delete(kind)
+    }
   }
 
   private async packParam(): Promise<{ pack?: string }> {

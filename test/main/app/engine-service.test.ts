@@ -1,5 +1,11 @@
-import { describe, expect, it } from 'vitest'
-import { parentLabel } from '../../../src-main/app/engine-service'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { AppEvents } from '../../../src-main/app/app-events'
+import { EngineService, parentLabel } from '../../../src-main/app/engine-service'
+import { isCancellation } from '../../../src-main/common/errors'
+import { EngineSupervisor } from '../../../src-main/engine/host/engine-supervisor'
+import { REPO_ROOT } from '../engine/rose/golden-files'
+import { sourceHostLauncher } from '../engine/engine-fixtures'
 
 describe('parentLabel', () => {
   it('names a fine-tuned pack by its parent name@version, a checkpoint by checkpoint@step, and a pre-trained one not at all', () => {
@@ -8,4 +14,29 @@ describe('parentLabel', () => {
     expect(parentLabel(null)).toBeNull()
     expect(parentLabel('rose-tiny')).toBeNull()
   })
+})
+
+describe('interactive calls: the newest of a kind wins', () => {
+  const engine = new EngineService(new EngineSupervisor({ launcher: sourceHostLauncher() }), new AppEvents())
+  afterAll(() => engine.dispose())
+  // EXIF orientation 6; the oriented frame is 384×303 (annotations.json).
+  const image = { path: join(REPO_ROOT, 'test/fixtures/real-photos/coins.jpg') }
+
+  it('a box drawn while the previous one is still being answered cancels it; the newer one is answered', async () => {
+    // The first call has to compute the image's encoder embedding (hundreds of ms), so the second
+    // arrives while it runs, as when the user redraws a box at once.
+    const first = engine.segment(image, { box: [10, 10, 60, 60] })
+    const firstOutcome = first.then(
+      () => 'answered',
+      (error: unknown) => (isCancellation(error) ? 'cancelled' : `failed: ${String(error)}`)
+    )
+    await new Promise((r) => setTimeout(r, 20))
+    const second = await engine.segment(image, { box: [20, 20, 80, 80] })
+    expect(await firstOutcome).toBe('cancelled')
+    expect(second.area).toBeGreaterThan(0)
+    expect(second.rle.size).toEqual([303, 384])
+    // Calls that do not overlap are all answered.
+    const third = await engine.segment(image, { box: [20, 20, 80, 80] })
+    expect(third.area).toBe(second.area)
+  }, 60_000)
 })
