@@ -85,9 +85,18 @@ export class EngineService implements Disposable {
     }
   }
 
-  /** Computes an image's embedding now and the next images' in the background. */
+  /**
+   * Computes an image's embedding now and the next images' in the background; then, when a model pack
+   * is usable, the pack's own SAM embedding of the image too, so that a refinement, a description or a
+   * name suggestion on the open image answers at decoder speed.
+   */
   async prepare(image: ImageRef, next: readonly ImageRef[]): Promise<{ width: number; height: number; cached: boolean }> {
-    const prepared = await this.require().call('segmenter.prepare', { image, prefetch: next })
+    const supervisor = this.require()
+    const prepared = await supervisor.call('segmenter.prepare', { image, prefetch: next })
+    void this.packParam()
+      .then((pack) => supervisor.call('rose.prepare', { image, ...pack }))
+      // No usable pack (or the image went away): the first ROSE call on the image says so itself.
+      .catch(() => undefined)
     return { width: prepared.width, height: prepared.height, cached: prepared.cached }
   }
 

@@ -40,3 +40,21 @@ describe('interactive calls: the newest of a kind wins', () => {
     expect(third.area).toBe(second.area)
   }, 60_000)
 })
+
+describe('opening an image', () => {
+  const supervisor = new EngineSupervisor({ launcher: sourceHostLauncher({ packs: { sources: [{ dir: join(REPO_ROOT, 'resources/models'), kind: 'bundled' }] } }) })
+  const engine = new EngineService(supervisor, new AppEvents())
+  afterAll(() => engine.dispose())
+
+  it("prepares the pack's SAM embedding too, so ROSE calls on the open image start from a cached one", async () => {
+    const image = { path: join(REPO_ROOT, 'resources/samples/scene-few-medium-objects.png') }
+    const opened = await engine.prepare(image, [])
+    expect(opened.cached).toBe(false)
+    // Once the background request is on its way (a few microtasks), this one queues behind it in the
+    // host, so by the time it runs the embedding is there.
+    await new Promise((r) => setTimeout(r, 50))
+    const rose = await supervisor.call('rose.prepare', { image })
+    expect(rose.cached).toBe(true)
+    expect([rose.width, rose.height]).toEqual([opened.width, opened.height])
+  }, 60_000)
+})
