@@ -11,7 +11,7 @@ import { ModelPack } from '../../../../src-main/engine/pack/model-pack'
 import { RosePipeline, type DenseResult } from '../../../../src-main/engine/rose/rose-pipeline'
 import type { SessionPool } from '../../../../src-main/engine/session-pool'
 import type { Orientation } from '../../../../src-main/images/orientation'
-import { area, fromString, toBbox } from '../../../../src-main/masks/rle'
+import { area, fromString, iou, toBbox, type RleRuns } from '../../../../src-main/masks/rle'
 import { sceneRgb, storeWithOrientation, testPool, type Shape } from '../engine-fixtures'
 import { GOLDEN_PACK_DIR } from './golden-files'
 
@@ -22,6 +22,41 @@ const SHAPES: readonly Shape[] = [
   { kind: 'circle', cx: 84, cy: 58, r: 20, fill: '#2040e0' }
 ]
 const BACKGROUND = '#70b060'
+
+/** Column-major runs of an axis-aligned rectangle in an h×w frame (COCO's layout), without a pixel buffer. */
+function rectangleRuns(h: number, w: number, x: number, y: number, width: number, height: number): RleRuns {
+  const counts = [x * h + y]
+  for (let c = 0; c < width; c++) counts.push(height, c === width - 1 ? h - y - height + (w - x - width) * h : h - height)
+  return { size: [h, w], counts: Uint32Array.from(counts) }
+}
+
+/** Runs of the drawn shapes, rasterised as sceneRgb draws them (the circle by its pixel centres). */
+function shapeRuns(shape: Shape): RleRuns {
+  if (shape.kind === 'rect') return rectangleRuns(H, W, shape.x, shape.y, shape.width, shape.height)
+  const counts: number[] = []
+  let value = 0
+  let run = 0
+  for (let x = 0; x < W; x++) {
+    for (let y = 0; y < H; y++) {
+      const inside = (x + 0.5 - shape.cx) ** 2 + (y + 0.5 - shape.cy) ** 2 <= shape.r ** 2 ? 1 : 0
+      if (inside !== value) {
+        counts.push(run)
+        value = inside
+        run = 0
+      }
+      run++
+    }
+  }
+  counts.push(run)
+  return { size: [H, W], counts: Uint32Array.from(counts) }
+}
+
+/** The best IoU of any instance of a result with a shape. */
+function bestIou(result: DenseResult, truth: RleRuns): number {
+  if (result.instances.length === 0) return 0
+  const m = iou(result.instances.map((i) => i.rle), [truth], [false])
+  return Math.max(...m.map((row) => row[0]!))
+}
 
 function summary(result: DenseResult): unknown {
   return { kept: result.keptPatches, instances: result.instances.map((i) => ({ patch: i.patch, name: i.name, rle: i.rle, score: i.score })) }
@@ -53,10 +88,14 @@ describe('image robustness of the ROSE pipeline', () => {
     if (dir) rmSync(dir, { recursive: true, force: true })
   })
 
-  test('the reference scene gives masks in the oriented frame’s size', () => {
+  test('the reference scene gives masks in the oriented frame’s size, on the drawn shapes', () => {
     expect(reference.width).toBe(W)
     expect(reference.height).toBe(H)
     for (const inst of reference.instances) expect(inst.rle.size).toEqual([H, W])
+    // The comparisons below are only worth something if the reference itself found the shapes.
+    const found = SHAPES.map((shape) => bestIou(reference, shapeRuns(shape)))
+    console.log(`reference: ${reference.instances.length} instances (${reference.instances.map((i) => i.name).join(', ')}); best IoU with the rectangle ${found[0]!.toFixed(3)}, the circle ${found[1]!.toFixed(3)}`)
+    for (const value of found) expect(value).toBeGreaterThanOrEqual(0.8)
   })
 
   test.each([1, 2, 3, 4, 5, 6, 7, 8] as Orientation[])('EXIF orientation %i gives the masks of the oriented frame', async (orientation) => {
@@ -69,6 +108,7 @@ describe('image robustness of the ROSE pipeline', () => {
     const boxed = await pipeline.segment({ path }, { box: [14, 12, 40, 30] })
     const reference1 = await pipeline.segment({ path: join(dir, 'reference.png') }, { box: [14, 12, 40, 30] })
     expect(boxed.rle).toEqual(reference1.rle)
+    expect(iou([boxed.rle], [shapeRuns(SHAPES[0]!)], [false])[0]![0]!).toBeGreaterThanOrEqual(0.8)
   }, 60_000)
 
   test('grey, 16-bit and alpha files of the same pixels give the same masks', async () => {
@@ -125,8 +165,10 @@ describe('image robustness of the ROSE pipeline', () => {
 
   test('a 20000×15000 image is segmented at full resolution without image-sized buffers', async () => {
     const path = join(dir, 'huge.png')
-    // Solid colour: cheap to write and to decode, and the masks cover large areas (the costly case).
+    // A red rectangle on blue: cheap to write and to decode, and the masks cover large areas (the costly case).
+    const rect = { x: 5000, y: 4000, width: 8000, height: 6000 }
     await sharp({ create: { width: 20000, height: 15000, channels: 3, background: '#3080c0' }, limitInputPixels: false })
+      .composite([{ input: { create: { width: rect.width, height: rect.height, channels: 3, background: '#d02020' } }, left: rect.x, top: rect.y }])
       .png({ compressionLevel: 1 })
       .toFile(path)
     const before = process.memoryUsage().rss
@@ -147,6 +189,14 @@ describe('image robustness of the ROSE pipeline', () => {
     }
     expect(boxed.rle.size).toEqual([15000, 20000])
     expect(toBbox(fromString(boxed.rle.counts, 15000, 20000))).toEqual(boxed.bbox)
+    // Both land on the rectangle's pixels at full resolution.
+    const truth = rectangleRuns(15000, 20000, rect.x, rect.y, rect.width, rect.height)
+    expect(area(truth)).toBe(rect.width * rect.height)
+    const dense = result.instances.length === 0 ? 0 : Math.max(...iou(result.instances.map((i) => i.rle), [truth], [false]).map((row) => row[0]!))
+    const box = iou([boxed.rle], [truth], [false])[0]![0]!
+    console.log(`20000×15000: ${result.instances.length} instances, best IoU with the rectangle ${dense.toFixed(3)}; box prompt IoU ${box.toFixed(3)}`)
+    expect(dense).toBeGreaterThanOrEqual(0.8)
+    expect(box).toBeGreaterThanOrEqual(0.8)
     // One float32 mask at this size would be 1.2 GB, one byte mask 300 MB; the pipeline needs neither.
     expect(peak - before).toBeLessThan(400 * 1024 * 1024)
   }, 180_000)
