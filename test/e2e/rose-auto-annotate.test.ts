@@ -13,7 +13,7 @@ import { TestWsClient } from '../helpers/ws-client'
 import { sceneSvg, type Shape } from '../main/engine/engine-fixtures'
 import { GOLDEN_PACK_DIR, REPO_ROOT } from '../main/engine/rose/golden-files'
 
-const IMAGES = 10
+const IMAGES = 16
 const COLOURS = ['#d02020', '#2040e0', '#e0c020', '#20a040', '#a020c0', '#f08020']
 
 // Distinct scenes (import skips duplicates by content): shapes placed by a small deterministic generator.
@@ -100,6 +100,9 @@ describe('auto-annotate through serve mode', () => {
       expect(progress).toMatchObject({ kind: 'auto-annotate', total: IMAGES })
       expect(progress.ratePerSecond).toBeGreaterThan(0)
       expect(progress.etaSeconds).toBeGreaterThanOrEqual(0)
+      const jobDone = (e: { event: string; payload: any }): boolean => e.event === 'job:done' && e.payload.id === jobId
+      expect(client.events.some(jobDone)).toBe(false)
+      const killedAt = client.events.length
       process.kill(pid, 'SIGKILL')
 
       const done = await client.waitForEvent('job:done', (p) => p.id === jobId, 120_000)
@@ -107,6 +110,11 @@ describe('auto-annotate through serve mode', () => {
       expect(done.result).toMatchObject({ pack: pack.id, images: IMAGES, annotated: IMAGES, alreadyDone: 0, failed: [] })
       const newPid = await ready(client, pid)
       expect(newPid).not.toBe(pid)
+      // The kill landed in the running job: the engine was seen restarting before the job finished.
+      const finishedAt = client.events.findIndex(jobDone)
+      const restartedAt = client.events.findIndex((e, i) => i >= killedAt && e.event === 'engine:status' && (e.payload as { state: string }).state !== 'ready')
+      expect(restartedAt).toBeGreaterThanOrEqual(killedAt)
+      expect(restartedAt).toBeLessThan(finishedAt)
 
       const after = await proposals(client, imageIds, pack.id)
       expect(after.duplicates).toBe(0)
