@@ -125,6 +125,19 @@ describe('broken model packs', () => {
     expect(error.message).toContain(`llm_decoder.onnx: output "logits" has dimension 2 of ${vocab}, manifest.json declares ${vocab * 2}`)
   })
 
+  test('EXPECTED FAILURE – a graph whose tensor type disagrees with the manifest: names file, tensor and both types', async () => {
+    const dir = copyPack()
+    const doc = readManifest(dir)
+    doc['graphs']['patch_analyzer']['inputs']['hidden_states']['dtype'] = 'float16'
+    writeManifest(dir, doc)
+    const error = await openError(dir)
+    const shape = (doc['graphs']['patch_analyzer']['inputs']['hidden_states']['shape'] as (string | number)[]).join(',')
+    expect(error.problem).toMatchObject({ file: 'patch_analyzer.onnx', tensor: 'inputs.hidden_states', expected: `float16 [${shape}]` })
+    expect(error.problem.found).toMatch(/^float32 \[/)
+    expect(error.message).toContain(`patch_analyzer.onnx: input "hidden_states" is float32 [`)
+    expect(error.message).toContain(`manifest.json declares float16 [${shape}]`)
+  })
+
   test('EXPECTED FAILURE – a manifest declaring a graph without a tensor section 6 requires', async () => {
     const dir = copyPack()
     const doc = readManifest(dir)
