@@ -105,7 +105,15 @@ export async function runAutoAnnotate(
       imageId,
       result.pack,
       context.jobId,
-      result.instances.map((inst) => ({ rle: inst.rle, bbox: inst.bbox, area: inst.area, categoryText: inst.name || 'object', score: inst.score }))
+      result.instances.map((inst) => ({
+        rle: inst.rle,
+        bbox: inst.bbox,
+        area: inst.area,
+        categoryText: inst.name || 'object',
+        score: inst.score,
+        role: inst.role,
+        embedding: inst.siglipEmbedding
+      }))
     )
     if (saved.saved) {
       annotated++

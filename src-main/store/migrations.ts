@@ -100,6 +100,14 @@ export const MIGRATIONS: readonly string[] = [
     annotated_at TEXT NOT NULL,
     PRIMARY KEY (image_id, model_version)
   );
+  `,
+  `
+  -- What the model said about a proposal beyond its mask and name: the super-patch role of the patch
+  -- that proposed it, and that patch's SigLIP-space embedding (base64 of little-endian float32), kept
+  -- so that names can be matched to the project's taxonomy later without running the model again.
+  -- TEXT, not BLOB, so the undo history's JSON snapshots of instance rows carry them unchanged.
+  ALTER TABLE instances ADD COLUMN role TEXT;
+  ALTER TABLE instances ADD COLUMN embedding TEXT;
   `
 ]
 

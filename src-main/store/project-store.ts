@@ -81,6 +81,25 @@ export interface AutoInstance {
   readonly area: number
   readonly categoryText: string
   readonly score: number
+  /** The super-patch role of the patch that proposed it. */
+  readonly role?: string
+  /** That patch's SigLIP-space embedding, for matching names to a taxonomy later. */
+  readonly embedding?: Float32Array
+}
+
+/** A stored embedding (base64 of little-endian float32) as numbers again; null when none was stored. */
+export function decodeEmbedding(text: string | null): Float32Array | null {
+  if (text === null) return null
+  const bytes = Buffer.from(text, 'base64')
+  const out = new Float32Array(bytes.length / 4)
+  for (let i = 0; i < out.length; i++) out[i] = bytes.readFloatLE(i * 4)
+  return out
+}
+
+function encodeEmbedding(embedding: Float32Array): string {
+  const bytes = Buffer.alloc(embedding.length * 4)
+  embedding.forEach((v, i) => bytes.writeFloatLE(v, i * 4))
+  return bytes.toString('base64')
 }
 
 /** Fields of an instance a user edit may change. */
@@ -108,6 +127,8 @@ interface InstanceRow {
   model_version: string | null
   created_at: string
   updated_at: string
+  role: string | null
+  embedding: string | null
 }
 
 interface ImageRow {
@@ -137,7 +158,8 @@ interface JobRow {
 
 const INSTANCE_COLUMNS = [
   'id', 'image_id', 'rle_counts', 'rle_height', 'rle_width', 'bbox_x', 'bbox_y', 'bbox_w', 'bbox_h', 'area',
-  'category_text', 'category_id', 'score', 'status', 'source', 'model_version', 'created_at', 'updated_at'
+  'category_text', 'category_id', 'score', 'status', 'source', 'model_version', 'created_at', 'updated_at',
+  'role', 'embedding'
 ] as const
 
 const IMAGE_SELECT = `SELECT i.id, i.path, i.width, i.height, i.orientation, i.file_size, i.content_hash, i.format,
@@ -594,13 +616,14 @@ export class ProjectStore {
       const at = now()
       const insert = this.db.prepare(
         `INSERT INTO instances (image_id, rle_counts, rle_height, rle_width, bbox_x, bbox_y, bbox_w, bbox_h, area,
-           category_text, category_id, score, status, source, model_version, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'proposed', 'model', ?, ?, ?)`
+           category_text, category_id, score, status, source, model_version, created_at, updated_at, role, embedding)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'proposed', 'model', ?, ?, ?, ?, ?)`
       )
       for (const inst of instances) {
         insert.run(
           imageId, inst.rle.counts, inst.rle.size[0], inst.rle.size[1], ...inst.bbox, inst.area, inst.categoryText,
-          this.ensureCategory(inst.categoryText), inst.score, modelVersion, at, at
+          this.ensureCategory(inst.categoryText), inst.score, modelVersion, at, at,
+          inst.role ?? null, inst.embedding === undefined ? null : encodeEmbedding(inst.embedding)
         )
       }
       this.db
@@ -609,6 +632,13 @@ export class ProjectStore {
       if (instances.length > 0) this.db.prepare("UPDATE images SET status = 'proposed', updated_at = ? WHERE id = ? AND status = 'new'").run(at, imageId)
       return { saved: true, inserted: instances.length }
     })
+  }
+
+  /** What the model said about an instance beyond mask and name (null for instances made otherwise). */
+  modelOutputs(instanceId: number): { role: string | null; embedding: Float32Array | null } {
+    const row = this.db.prepare('SELECT role, embedding FROM instances WHERE id = ?').get(instanceId) as { role: string | null; embedding: string | null } | undefined
+    if (!row) throw new NotFoundError(`instance ${instanceId} does not exist`)
+    return { role: row.role, embedding: decodeEmbedding(row.embedding) }
   }
 
   // ---- model packs ----

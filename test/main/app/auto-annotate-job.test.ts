@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { runAutoAnnotate, type DenseEngine } from '../../../src-main/app/auto-annotate-job'
 import { CancellationError } from '../../../src-main/common/errors'
 import { ModelPack } from '../../../src-main/engine/pack/model-pack'
-import { RosePipeline } from '../../../src-main/engine/rose/rose-pipeline'
+import { RosePipeline, type DenseResult } from '../../../src-main/engine/rose/rose-pipeline'
 import type { SessionPool } from '../../../src-main/engine/session-pool'
 import type { JobContext, ProgressUpdate } from '../../../src-main/jobs/job-manager'
 import { ProjectStore } from '../../../src-main/store/project-store'
@@ -24,6 +24,7 @@ describe('auto-annotate job', () => {
   let engine: DenseEngine
   let calls: string[]
   const ids: number[] = []
+  const results = new Map<string, DenseResult>()
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'rose-auto-'))
@@ -45,7 +46,9 @@ describe('auto-annotate job', () => {
       dense: async (image, packId, signal) => {
         calls.push(image.path)
         expect(packId).toBe(pack.id)
-        return pipeline.dense(image, {}, signal)
+        const result = await pipeline.dense(image, {}, signal)
+        results.set(image.path, result)
+        return result
       }
     }
   }, 60_000)
@@ -83,6 +86,21 @@ describe('auto-annotate job', () => {
       expect(inst.score).toBeGreaterThanOrEqual(pack.manifest.inference.objectness_threshold)
     }
     if (firstInstances.length > 0) expect(store.getImage(ids[0]!).status).toBe('proposed')
+    // The role and the SigLIP-space embedding of each proposal are stored with it, for taxonomy matching.
+    const engineOut = results.get(join(dir, 'scene0.png'))!.instances
+    expect(engineOut.length).toBe(firstInstances.length)
+    expect(engineOut.length).toBeGreaterThan(0)
+    firstInstances.forEach((inst, i) => {
+      const stored = store.modelOutputs(inst.id)
+      expect(stored.role).toBe(engineOut[i]!.role)
+      expect(stored.embedding).toEqual(engineOut[i]!.siglipEmbedding)
+      expect(stored.embedding!.length).toBe(pack.manifest.sizes.siglip_dim)
+    })
+    // They survive a delete and its undo (the history snapshots whole rows).
+    const victim = firstInstances[0]!
+    store.deleteInstances([victim.id])
+    store.undo()
+    expect(store.modelOutputs(victim.id)).toEqual({ role: engineOut[0]!.role, embedding: engineOut[0]!.siglipEmbedding })
 
     // Resumed: the finished image is not done again, the corrupt one is reported, the rest is stored.
     calls.length = 0
