@@ -127,7 +127,7 @@ def cmd_finetune(a: argparse.Namespace) -> int:
     """Fine-tune a pack (or checkpoint) on a COCO dataset; optionally export the result as a pack."""
     from .coco import coco_scene, load_coco
     from .data import GENERAL_NAMES
-    from .train import SceneSource, load_checkpoint, train_loop
+    from .train import SceneSource, load_checkpoint, signals_deferred, train_loop
 
     ckpt_path = os.path.join(a.run_dir, "checkpoint.pt")
     if not a.resume and os.path.exists(ckpt_path):
@@ -171,8 +171,11 @@ def cmd_finetune(a: argparse.Namespace) -> int:
         state = load_checkpoint(ckpt)
         if state["step"] < tcfg.steps:
             return 0  # stopped early: the checkpoint is there to resume; no half-trained pack is exported
-        _export(model, tok, state, a.pack_out, a.pack_name, a.pack_version, a.force, parent=parent,
-                inference=(parent_doc or {}).get("inference"), golden=False)
+        # A few seconds: a SIGTERM meanwhile lets the pack be finished (and its temporary folder renamed)
+        # rather than leaving a half-built sibling folder behind.
+        with signals_deferred():
+            _export(model, tok, state, a.pack_out, a.pack_name, a.pack_version, a.force, parent=parent,
+                    inference=(parent_doc or {}).get("inference"), golden=False)
     return 0
 
 

@@ -1,6 +1,7 @@
 """Training: the per-batch forward with all losses, the optimisation loop, checkpoints and SIGTERM handling."""
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -8,7 +9,7 @@ import signal
 import sys
 import time
 from dataclasses import dataclass
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -286,6 +287,18 @@ def load_checkpoint(path: str) -> dict:
     return state
 
 
+@contextlib.contextmanager
+def signals_deferred() -> Iterator["_StopFlag"]:
+    """SIGTERM/SIGINT are only noted inside (the work finishes, e.g. an export); `.signal` names one that came."""
+    flag = _StopFlag()
+    old = {s: signal.signal(s, flag) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield flag
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+
+
 class _StopFlag:
     def __init__(self) -> None:
         self.signal: Optional[str] = None
@@ -366,11 +379,15 @@ def train_loop(phase: str, run_dir: str, model: RoseModel, tok: Tokenizer, tcfg:
                 save_checkpoint(ckpt, model, opt, step, tcfg, tok, extra)
                 emit("checkpoint", phase=phase, step=step, path=ckpt)
                 last_ckpt = time.time()
+        # The last checkpoint is written while SIGTERM/SIGINT are still only noted, so a signal that
+        # arrives now cannot kill the process between the last step and its checkpoint.
+        stopped_by = stop.signal
+        extra["elapsed_s"] = spent + time.time() - t0
+        save_checkpoint(ckpt, model, opt, step, tcfg, tok, extra)
+        stop.signal = stopped_by
     finally:
         for s, h in old.items():
             signal.signal(s, h)
-    extra["elapsed_s"] = spent + time.time() - t0
-    save_checkpoint(ckpt, model, opt, step, tcfg, tok, extra)
     if stop.signal == "time_budget":
         emit("done", phase=phase, step=step, total_steps=tcfg.steps, checkpoint=ckpt, reason="time_budget",
              elapsed_s=round(extra["elapsed_s"], 1))
