@@ -4,6 +4,7 @@ import { DisposableStore, type Disposable } from '../common/lifecycle'
 import type { EngineSupervisor, SupervisorState } from '../engine/host/engine-supervisor'
 import type { EngineStatus } from '../engine/host/protocol'
 import type { ImageRef } from '../engine/interactive/interactive-segmenter'
+import { NO_MODEL_PACK, noUsablePackMessage } from '../engine/pack/pack-error'
 import type { PackListing } from '../engine/pack/pack-registry'
 import type { DenseResult, RefineRequest, RoseSingleResult } from '../engine/rose/rose-pipeline'
 import type { AppEvents } from './app-events'
@@ -155,8 +156,9 @@ export class EngineService implements Disposable {
     const supervisor = this.require()
     const active = (await supervisor.call('engine.status', {})).activePack
     if (active !== null) return active
-    const usable = (await supervisor.call('pack.list', {})).find((p) => p.state === 'ok')
-    if (usable === undefined) throw new ExpectedError('NO_MODEL_PACK', 'no usable model pack is installed; manual annotation still works')
+    const listings = await supervisor.call('pack.list', {})
+    const usable = listings.find((p) => p.state === 'ok')
+    if (usable === undefined) throw new ExpectedError(NO_MODEL_PACK, noUsablePackMessage(listings, []))
     return usable.id
   }
 

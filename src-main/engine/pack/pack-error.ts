@@ -33,3 +33,20 @@ export class PackError extends ExpectedError {
     this.problem = problem
   }
 }
+
+/** The error code of a call that needs a model pack when none is usable. */
+export const NO_MODEL_PACK = 'NO_MODEL_PACK'
+
+/**
+ * Why no pack can be used, for the user: each installed pack with what is wrong with it, or where packs
+ * were looked for when there is none; manual annotation is unaffected either way.
+ */
+export function noUsablePackMessage(listings: readonly { readonly id: string; readonly dir: string; readonly error: { readonly message: string } | null }[], looked: readonly string[]): string {
+  if (listings.length === 0) return `no model pack is installed${looked.length > 0 ? ` (looked in ${looked.join(', ')})` : ''}; manual annotation still works`
+  const reasons = listings.map((p) => {
+    const message = p.error?.message ?? 'not usable'
+    const prefix = `broken model pack ${p.dir}: `
+    return `${p.id}: ${message.startsWith(prefix) ? message.slice(prefix.length) : message}`
+  })
+  return `no usable model pack is installed (${reasons.join('; ')}); manual annotation still works`
+}

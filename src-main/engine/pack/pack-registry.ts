@@ -7,12 +7,12 @@
  */
 import { readdir, stat } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import { errorMessage } from '../../common/errors'
+import { errorMessage, ExpectedError } from '../../common/errors'
 import { RosePipeline } from '../rose/rose-pipeline'
 import type { SessionPool } from '../session-pool'
 import type { PackManifest } from './manifest'
 import { ModelPack, readPackManifest } from './model-pack'
-import { PACK_BROKEN, PackError, type PackProblem } from './pack-error'
+import { NO_MODEL_PACK, noUsablePackMessage, PACK_BROKEN, PackError, type PackProblem } from './pack-error'
 import { verifyPackFiles } from './pack-files'
 
 /** A folder holding packs, one per subfolder. */
@@ -147,10 +147,9 @@ export class PackRegistry {
   /** The active pipeline; when none is active yet, activates the first usable pack (bundled first). */
   async pipeline(signal?: AbortSignal): Promise<RosePipeline> {
     if (this.active !== undefined) return this.active.pipeline
-    const usable = (await this.list()).filter((p) => p.state === 'ok')
-    if (usable.length === 0) {
-      throw new PackError({ pack: this.sources.map((s) => s.dir).join(', '), file: null }, 'no usable model pack is installed; manual annotation still works')
-    }
+    const listings = await this.list()
+    const usable = listings.filter((p) => p.state === 'ok')
+    if (usable.length === 0) throw new ExpectedError(NO_MODEL_PACK, noUsablePackMessage(listings, this.sources.map((s) => s.dir)))
     let last: unknown
     for (const candidate of usable) {
       try {
