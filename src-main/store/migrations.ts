@@ -102,12 +102,46 @@ export const MIGRATIONS: readonly string[] = [
   );
   `,
   `
-  -- What the model said about a proposal beyond its mask and name: the super-patch role of the patch
-  -- that proposed it, and that patch's SigLIP-space embedding (base64 of little-endian float32), kept
-  -- so that names can be matched to the project's taxonomy later without running the model again.
+  -- Instance ids are never reused (AUTOINCREMENT): undoing a delete puts the row back under its old
+  -- id, and a proposal or an import inserted meanwhile (outside the undo history) must not have taken
+  -- it. The table is rebuilt for that, and the counter starts above every id the history mentions.
+  -- Two new columns: what the model said about a proposal beyond mask and name, the super-patch role
+  -- of the patch that proposed it and that patch's SigLIP-space embedding (base64 of little-endian
+  -- float32), kept so that names can be matched to the taxonomy later without running the model again;
   -- TEXT, not BLOB, so the undo history's JSON snapshots of instance rows carry them unchanged.
-  ALTER TABLE instances ADD COLUMN role TEXT;
-  ALTER TABLE instances ADD COLUMN embedding TEXT;
+  ALTER TABLE instances RENAME TO instances_v2;
+  CREATE TABLE instances (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    image_id INTEGER NOT NULL REFERENCES images (id) ON DELETE CASCADE,
+    rle_counts TEXT NOT NULL,                   -- COCO compressed RLE at full resolution
+    rle_height INTEGER NOT NULL,
+    rle_width INTEGER NOT NULL,
+    bbox_x REAL NOT NULL, bbox_y REAL NOT NULL, bbox_w REAL NOT NULL, bbox_h REAL NOT NULL,
+    area INTEGER NOT NULL,
+    category_text TEXT NOT NULL,
+    category_id INTEGER REFERENCES categories (id) ON DELETE SET NULL,
+    score REAL,
+    status TEXT NOT NULL CHECK (status IN ('proposed', 'accepted', 'rejected')),
+    source TEXT NOT NULL CHECK (source IN ('model', 'human', 'refined')),
+    model_version TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    role TEXT,
+    embedding TEXT
+  );
+  INSERT INTO instances (id, image_id, rle_counts, rle_height, rle_width, bbox_x, bbox_y, bbox_w, bbox_h, area,
+    category_text, category_id, score, status, source, model_version, created_at, updated_at)
+    SELECT id, image_id, rle_counts, rle_height, rle_width, bbox_x, bbox_y, bbox_w, bbox_h, area,
+      category_text, category_id, score, status, source, model_version, created_at, updated_at FROM instances_v2;
+  DROP TABLE instances_v2;
+  CREATE INDEX instances_image ON instances (image_id);
+  CREATE INDEX instances_status ON instances (status);
+  INSERT INTO sqlite_sequence (name, seq)
+    SELECT 'instances', 0 WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'instances');
+  UPDATE sqlite_sequence SET seq = MAX(seq,
+      COALESCE((SELECT MAX(json_extract(j.value, '$.id')) FROM history, json_each(history.before_json) j), 0),
+      COALESCE((SELECT MAX(json_extract(j.value, '$.id')) FROM history, json_each(history.after_json) j), 0))
+    WHERE name = 'instances';
   `
 ]
 

@@ -458,7 +458,8 @@ export class ProjectStore {
         row.category_id !== null && this.db.prepare('SELECT 1 FROM categories WHERE id = ?').get(row.category_id)
           ? row.category_id
           : null
-      upsert.run(...INSTANCE_COLUMNS.map((c) => (c === 'category_id' ? categoryId : (row[c] as SQLInputValue))))
+      // Rows recorded before a column existed (an older schema's history) lack it: it stays empty.
+      upsert.run(...INSTANCE_COLUMNS.map((c) => (c === 'category_id' ? categoryId : ((row[c] ?? null) as SQLInputValue))))
     }
   }
 
