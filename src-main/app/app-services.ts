@@ -1,5 +1,5 @@
-import { existsSync } from 'node:fs'
-import { resolve } from 'node:path'
+import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
 import type { FileKind, ProjectInfoValue } from '../../src-preload/contract'
 import { ExpectedError, InvalidArgumentError } from '../common/errors'
 import type { Disposable } from '../common/lifecycle'
@@ -64,12 +64,9 @@ export class AppServices implements Disposable {
   static async create(options: AppOptions): Promise<AppServices> {
     const events = new AppEvents()
     const dir = options.projectDir ?? options.defaultProjectDir
-    const isNewDefault = options.projectDir === undefined && !existsSync(resolve(dir, '.rose', 'project.db'))
     const session = ProjectSession.open(dir, events)
     const services = new AppServices(options, events, session)
-    if (isNewDefault && options.importSamplesIntoNewDefault !== false) {
-      await session.importSamples(resolve(options.resourcesDir, 'samples'))
-    }
+    if (options.projectDir === undefined && options.importSamplesIntoNewDefault !== false) await addSamplesOnce(session, options.resourcesDir, dir)
     services.afterProjectOpened()
     return services
   }
@@ -206,4 +203,30 @@ export class AppServices implements Disposable {
   dispose(): void {
     void this.close()
   }
+}
+
+// Written once the samples are in the default project; until then every start tries again, so a first
+// start that died halfway (the database already there) still ends with the samples.
+const SAMPLES_MARKER = 'samples-imported'
+
+/**
+ * Copies the bundled sample images into the default project's `samples/` folder and imports them from
+ * there, so the project holds its own files (relative paths) and survives the app being moved or
+ * updated. Already imported files are skipped as duplicates by content hash.
+ */
+async function addSamplesOnce(session: ProjectSession, resourcesDir: string, projectDir: string): Promise<void> {
+  const marker = resolve(projectDir, '.rose', SAMPLES_MARKER)
+  if (existsSync(marker)) return
+  const source = resolve(resourcesDir, 'samples')
+  if (!existsSync(source)) {
+    console.warn(`[project] no sample images at ${source}; the default project starts empty`)
+    return
+  }
+  const target = resolve(projectDir, 'samples')
+  mkdirSync(target, { recursive: true })
+  for (const entry of readdirSync(source, { withFileTypes: true })) {
+    if (entry.isFile()) copyFileSync(join(source, entry.name), join(target, entry.name))
+  }
+  await session.importSamples(target)
+  writeFileSync(marker, `${new Date().toISOString()}\n`)
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import sharp from 'sharp'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { AppServices } from '../../../src-main/app/app-services'
+import { ProjectStore } from '../../../src-main/store/project-store'
 import { REPO_ROOT } from '../../helpers/serve-process'
 
 async function call(services: AppServices, channel: string, request: unknown): Promise<any> {
@@ -36,14 +37,28 @@ describe('AppServices', () => {
     const info = await call(services, 'project:current', {})
     expect(info).toMatchObject({ path: options.defaultProjectDir, name: 'default', imageCount: 2 })
     const list = await call(services, 'images:list', { offset: 0, limit: 10 })
-    expect(list.items.map((i: any) => [i.width, i.height, i.status])).toEqual([
-      [32, 32, 'new'],
-      [64, 48, 'new']
+    expect(list.items.map((i: any) => [i.path, i.width, i.height, i.status])).toEqual([
+      ['samples/blue.jpg', 32, 32, 'new'],
+      ['samples/red.png', 64, 48, 'new']
     ])
+    // The project holds its own copies: it does not depend on where the app is installed.
+    expect(readdirSync(join(options.defaultProjectDir, 'samples')).sort()).toEqual(['blue.jpg', 'red.png'])
     await services.close()
+    rmSync(resources, { recursive: true })
 
     services = await AppServices.create(options)
     expect((await call(services, 'project:current', {})).imageCount).toBe(2)
+    expect((await call(services, 'jobs:list', {})).filter((j: any) => j.kind === 'import')).toHaveLength(1)
+  })
+
+  it('still adds the samples when the first start died after creating the database', async () => {
+    const resources = join(dir, 'resources')
+    mkdirSync(join(resources, 'samples'), { recursive: true })
+    await sharp({ create: { width: 16, height: 16, channels: 3, background: '#30c030' } }).png().toFile(join(resources, 'samples', 'green.png'))
+    const defaultProjectDir = join(dir, 'data', 'projects', 'default')
+    ProjectStore.open(defaultProjectDir).close() // what a start killed before the sample import leaves behind
+    services = await AppServices.create({ version: '1', transport: 'websocket', resourcesDir: resources, defaultProjectDir })
+    expect((await call(services, 'images:list', { offset: 0, limit: 10 })).items.map((i: any) => i.path)).toEqual(['samples/green.png'])
   })
 
   it('imports every bundled sample without a failure', async () => {
