@@ -13,7 +13,7 @@ if (major < 22 || (major === 22 && minor < 13)) {
 }
 const command = process.argv[2]
 if (command !== 'serve') {
-  console.error('Usage: rose-studio serve [--project DIR] [--port N] [--host HOST] [--token TOKEN] [--no-samples]\n' +
+  console.error('Usage: rose-studio serve [--project DIR] [--port N] [--host HOST] [--token TOKEN] [--no-samples] [--no-engine]\n' +
     'The desktop app starts with `npm start`.')
   process.exit(command === undefined || command === '-h' || command === '--help' ? 0 : 2)
 }
