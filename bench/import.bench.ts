@@ -2,7 +2,9 @@
  * Importing 10,000 images: generates small, varied images (JPEG/PNG/WebP, 64–400 px, some with EXIF
  * orientation) in a temporary folder, then imports them through importImages into an in-memory sink,
  * into the real SQLite project store, and once more into the store (every file a duplicate). Prints
- * total time, images per second and peak resident memory for each.
+ * total time, images per second and peak resident memory for each. Then the same import as the UI runs
+ * it (the `images:import` job through AppServices), with the main thread's event-loop delay and the
+ * latency of `images:list` pages asked for while it runs: what keeps the UI from stalling.
  *
  * Run: npx vitest run --config bench/vitest.config.ts bench/import.bench.ts
  * BENCH_IMAGES=2000 for a quicker run; BENCH_CONCURRENCY to override the default concurrency.
@@ -12,6 +14,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import sharp from 'sharp'
 import { afterAll, beforeAll, expect, it } from 'vitest'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
+import { AppServices } from '../src-main/app/app-services'
 import { importImages, type ImageSink } from '../src-main/images/import-images'
 import { ProjectStore } from '../src-main/store/project-store'
 import { MemoryImageSink } from '../test/main/images/memory-image-sink'
@@ -141,3 +145,67 @@ it(`imports ${COUNT} images`, async () => {
     store.close()
   }
 })
+
+it(`keeps the main thread responsive while ${COUNT} images import as a job, and lists them page by page`, async () => {
+  const services = await AppServices.create({
+    version: 'bench',
+    transport: 'websocket',
+    resourcesDir: join(work, 'no-resources'),
+    projectDir: join(work, 'project-job'),
+    defaultProjectDir: join(work, 'unused-default')
+  })
+  const call = async (channel: string, request: unknown): Promise<any> => {
+    const envelope = await services.dispatch(channel, request)
+    if (!envelope.ok) throw new Error(`${channel}: ${envelope.error.message}`)
+    return envelope.value
+  }
+  try {
+    let progressEvents = 0
+    let finished!: () => void
+    const done = new Promise<void>((resolve) => (finished = resolve))
+    const subscription = services.events.onDidFire((message) => {
+      if (message.event === 'job:progress') progressEvents++
+      if (message.event === 'job:done') finished()
+    })
+    const delay = monitorEventLoopDelay({ resolution: 10 })
+    delay.enable()
+    const listMs: number[] = []
+    const started = performance.now()
+    await call('images:import', { paths: [images], recursive: true })
+    // The UI's list asks for a page while the import runs (scrolling, counts refreshing).
+    let polling = true
+    const poller = (async () => {
+      for (let k = 0; polling; k++) {
+        const t = performance.now()
+        await call('images:list', { offset: (k * 997) % Math.max(1, COUNT - 100), limit: 100 })
+        listMs.push(performance.now() - t)
+        await new Promise((r) => setTimeout(r, 50))
+      }
+    })()
+    await done
+    polling = false
+    await poller
+    delay.disable()
+    subscription.dispose()
+    const seconds = (performance.now() - started) / 1000
+    const pct = (values: number[], p: number): number => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))]!
+    console.log(
+      `import job through AppServices: ${seconds.toFixed(1)} s, ${progressEvents} progress events; main-thread event-loop delay (10 ms sampling interval included) ` +
+        `p50 ${(delay.percentile(50) / 1e6).toFixed(1)} ms, p99 ${(delay.percentile(99) / 1e6).toFixed(1)} ms, max ${(delay.max / 1e6).toFixed(1)} ms; ` +
+        `images:list (100) during the import: p50 ${pct(listMs, 50).toFixed(1)} ms, p95 ${pct(listMs, 95).toFixed(1)} ms, max ${Math.max(...listMs).toFixed(1)} ms over ${listMs.length} pages`
+    )
+    const pageMs: number[] = []
+    let seen = 0
+    for (let offset = 0; offset < COUNT; offset += 100) {
+      const t = performance.now()
+      const page = await call('images:list', { offset, limit: 100 })
+      pageMs.push(performance.now() - t)
+      seen += page.items.length
+    }
+    console.log(`listing all ${seen} images in pages of 100 afterwards: p50 ${pct(pageMs, 50).toFixed(2)} ms, p95 ${pct(pageMs, 95).toFixed(2)} ms, max ${Math.max(...pageMs).toFixed(2)} ms`)
+    expect(seen).toBe(COUNT)
+    expect(progressEvents).toBeGreaterThan(0)
+  } finally {
+    await services.close()
+  }
+}, 900_000)
