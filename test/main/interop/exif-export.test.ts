@@ -6,7 +6,7 @@ import { runExport } from '../../../src-main/interop/export-job'
 import { decodeRowMajor, decompress } from '../../../src-main/masks/rle'
 import { ExportOptions } from '../../../src-preload/contract'
 import { redCornerFrame } from '../images/image-factory'
-import type { CocoFile } from './coco-conformance'
+import { cocoViolations, type CocoFile } from './coco-conformance'
 import { addImage, addMask, makeProject, makeTempDir, rect, type TestProject } from './project-factory'
 
 // A JPEG stored 40 wide and 30 tall with EXIF orientation 6: upright it is 30 wide and 40 tall. The stored
@@ -56,6 +56,7 @@ describe('export of an EXIF-rotated image (orientation 6)', () => {
   it('without copies: width and height are upright, and the mask lines up with the image as an EXIF-applying loader sees it', async () => {
     const report = await runExport(project.store, ExportOptions.parse({ format: 'coco' }), out.path, () => {})
     const coco = JSON.parse(readFileSync(join(out.path, 'instances.json'), 'utf8')) as CocoFile
+    expect(cocoViolations(coco)).toEqual([])
     expect(coco.images[0]).toMatchObject({ file_name: 'turned.jpg', width: UPRIGHT_W, height: UPRIGHT_H })
     const original = join(project.root, 'turned.jpg')
     const upright = await sharp(original).autoOrient().raw().toBuffer({ resolveWithObject: true })
@@ -74,6 +75,7 @@ describe('export of an EXIF-rotated image (orientation 6)', () => {
     const report = await runExport(project.store, ExportOptions.parse({ format: 'coco', copyImages: true }), out.path, () => {})
     expect(report).toMatchObject({ copiedImages: 1, warnings: [], skipped: [] })
     const coco = JSON.parse(readFileSync(join(out.path, 'instances.json'), 'utf8')) as CocoFile
+    expect(cocoViolations(coco)).toEqual([])
     expect(coco.images[0]).toMatchObject({ file_name: 'turned.jpg', width: UPRIGHT_W, height: UPRIGHT_H })
     const copy = join(out.path, 'images', 'turned.jpg')
     const meta = await sharp(copy).metadata()
@@ -95,6 +97,8 @@ describe('export of an EXIF-rotated image (orientation 6)', () => {
     expect(report.skipped[0]!.item).toBe('image 1 (turned.jpg)')
     expect(report.skipped[0]!.reason).toMatch(/^cannot copy the image: /)
     const coco = JSON.parse(readFileSync(join(out.path, 'instances.json'), 'utf8')) as CocoFile
+    // Still a well-formed file, with the image and its annotation both left out (no annotation of a missing image).
+    expect(cocoViolations(coco)).toEqual([])
     expect([coco.images.length, coco.annotations.length]).toEqual([0, 0])
   })
 })

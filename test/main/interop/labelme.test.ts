@@ -97,6 +97,7 @@ describe('labelme', () => {
     await project()
     const report = await runExport(source.store, ExportOptions.parse({ format: 'labelme', polygonHoles: 'drop' }), out.path, noProgress)
     expect(report.polygons).toMatchObject({ instancesWithHoles: 2, holesDropped: 2, inexact: 2 }) // the ring and the speckle
+    expect(report.warnings).toEqual(['2 instance(s) have holes, which will be filled: polygons with holes dropped'])
     await importInto(target, { format: 'labelme', path: out.path })
     const ring = target.store.listInstances(1).find((i) => i.categoryText === 'ring')!
     const filled = ellipses(48, 64, [{ cx: 30, cy: 24, rx: 20, ry: 15 }])
@@ -146,6 +147,48 @@ describe('labelme', () => {
       ['parts', [1, 20, 14, 4]] // two triangles, one instance: the boxes of both, as pycocotools fills them
     ])
     expect(target.store.listInstances(2).map((i) => [i.categoryText, i.area])).toEqual([['box', 15]])
+  })
+
+  it('reports a file without a list of shapes, shapes without label or points, bad points and a wrong image size, and imports the rest', async () => {
+    await addImage(target, 'pics/one.png', 40, 30)
+    await addImage(target, 'pics/two.png', 40, 30)
+    await addImage(target, 'pics/three.png', 40, 30)
+    const dir = join(out.path, 'labels')
+    await mkdir(dir, { recursive: true })
+    const square = [[2, 2], [12, 2], [12, 8], [2, 8]]
+    const file = (name: string, doc: unknown) => writeFile(join(dir, name), JSON.stringify(doc))
+    await file('good.json', { imagePath: 'one.png', imageWidth: 40, imageHeight: 30, shapes: [{ label: 'box', shape_type: 'polygon', points: square }] })
+    await file('noshapes.json', { imagePath: 'one.png', imageWidth: 40, imageHeight: 30 })
+    await file('notlist.json', { imagePath: 'one.png', imageWidth: 40, imageHeight: 30, shapes: { label: 'box', points: square } })
+    await file('shapes.json', {
+      imagePath: 'two.png',
+      imageWidth: 40,
+      imageHeight: 30,
+      shapes: [
+        { label: 'nopoints', shape_type: 'polygon' },
+        { label: 'short', shape_type: 'polygon', points: [[1, 1], [5], [5, 5]] },
+        { label: 'text', shape_type: 'polygon', points: [[1, 1], [5, '2'], [5, 5]] },
+        { shape_type: 'polygon', points: square },
+        { label: 'kept', shape_type: 'polygon', points: square }
+      ]
+    })
+    // 40x30 swapped: the image has no EXIF rotation that would explain it, so no frame fits.
+    await file('wrongsize.json', { imagePath: 'three.png', imageWidth: 30, imageHeight: 40, shapes: [{ label: 'box', shape_type: 'polygon', points: square }] })
+    const report = await importInto(target, { format: 'labelme', path: dir })
+    expect(report.problems).toEqual([
+      { item: 'noshapes.json', reason: 'missing key "shapes"' },
+      { item: 'notlist.json', reason: '"shapes" must be a list' },
+      { item: 'shapes.json shape 0 ("nopoints")', reason: 'missing key "points"' },
+      { item: 'shapes.json shape 1 ("short")', reason: 'point 1 must be [x, y] with two numbers, got [5]' },
+      { item: 'shapes.json shape 2 ("text")', reason: 'point 1 must be [x, y] with two numbers, got [5,"2"]' },
+      { item: 'shapes.json shape 3', reason: 'missing key "label"' },
+      { item: 'wrongsize.json', reason: 'the file says 30x40 (width x height) but the image is 40x30' }
+    ])
+    // One good file and the good shape of a file with bad ones; nothing on the image of the wrong-size file.
+    expect(report).toMatchObject({ imagesMatched: 2, imagesUnmatched: 0, instancesImported: 2, categoriesCreated: ['box', 'kept'] })
+    expect(target.store.listInstances(1).map((i) => [i.categoryText, i.bbox, i.area])).toEqual([['box', [2, 2, 10, 6], 60]])
+    expect(target.store.listInstances(2).map((i) => [i.categoryText, i.bbox, i.area])).toEqual([['kept', [2, 2, 10, 6], 60]])
+    expect(target.store.listInstances(3)).toEqual([])
   })
 
   it('reads a mask shape (labelme 5.3+): a PNG of 0/1 values placed at its box', async () => {
