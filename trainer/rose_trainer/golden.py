@@ -124,8 +124,12 @@ def write_golden(model: RoseModel, tok: Tokenizer, th: Thresholds, pack_dir: str
                 pin[f"past_key_values.{i}.key"] = empty
                 pin[f"past_key_values.{i}.value"] = empty
             T = emb.shape[1]
-            case("llm_decoder", pin, {"last_hidden_state": hidden.numpy(), "logits": logits[:, T - 1:].numpy()},
-                 slices={"logits": {"axis": 1, "start": T - 1, "end": T}},
+            pout = {"last_hidden_state": hidden.numpy(), "logits": logits[:, T - 1:].numpy()}
+            # The cache the prefill leaves is what every later decode step reads: compared too.
+            for i, (k, v) in enumerate(presents):
+                pout[f"present.{i}.key"] = k.numpy()
+                pout[f"present.{i}.value"] = v.numpy()
+            case("llm_decoder", pin, pout, slices={"logits": {"axis": 1, "start": T - 1, "end": T}},
                  note="image prefill with an empty cache (past length 0); logits compared at the last position")
             # A decode step with a real cache: the category prompt for two objects, then one token each.
             cat = torch.from_numpy(t["analyzer.category_embeddings"][0, :2])
