@@ -211,7 +211,7 @@ export class EngineService implements Disposable {
   async setDevice(device: DeviceSettingValue): Promise<EngineStatusValue> {
     await this.require().call('engine.setDevice', { device })
     this.device = device
-    if (this.settingsFile !== undefined) writeEngineSettings(this.settingsFile, { device })
+    if (this.settingsFile !== undefined) await writeEngineSettings(this.settingsFile, { device })
     return this.announce()
   }
 

@@ -2,8 +2,8 @@
  * The engine settings the user chose in the engine panel, kept in the user-data folder so that a crash
  * restart of the engine process or a restart of the app keeps them (today: the device override).
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
-import { dirname } from 'node:path'
+import { readFileSync } from 'node:fs'
+import { writeFileAtomic } from '../common/atomic-file'
 import { parseDeviceSetting, type DeviceSetting } from '../engine/providers'
 
 /** What is saved. */
@@ -31,10 +31,7 @@ export function readEngineSettings(file: string): EngineSettings {
   }
 }
 
-/** Saves the settings atomically (temp file, then rename), so a crash never leaves half a file. */
-export function writeEngineSettings(file: string, settings: EngineSettings): void {
-  mkdirSync(dirname(file), { recursive: true })
-  const temp = `${file}.${process.pid}.tmp`
-  writeFileSync(temp, `${JSON.stringify(settings, null, 2)}\n`)
-  renameSync(temp, file)
+/** Saves the settings atomically (temporary sibling, then rename), so a crash never leaves half a file. */
+export function writeEngineSettings(file: string, settings: EngineSettings): Promise<void> {
+  return writeFileAtomic(file, `${JSON.stringify(settings, null, 2)}\n`)
 }

@@ -6,7 +6,8 @@
  */
 import { join } from 'node:path'
 import sharp from 'sharp'
-import { fileExists, writeFileAtomic } from './cache-files'
+import { writeFileAtomic } from '../common/atomic-file'
+import { fileExists } from './cache-files'
 import type { ImageFormat } from './formats'
 import { mimeType } from './formats'
 import { decodeWith, openImage } from './open-image'

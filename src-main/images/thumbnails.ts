@@ -3,7 +3,8 @@
  * Keyed by content hash, so identical files share one and a re-import never redoes one.
  */
 import { join } from 'node:path'
-import { fileExists, writeFileAtomic } from './cache-files'
+import { writeFileAtomic } from '../common/atomic-file'
+import { fileExists } from './cache-files'
 import { decodeWith, openImage, type OpenedImage, type OpenImageOptions } from './open-image'
 import { roseDir } from './project-path'
 

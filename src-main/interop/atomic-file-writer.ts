@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto'
-import { mkdir, open, rename, rm, writeFile, type FileHandle } from 'node:fs/promises'
-import { basename, dirname, join } from 'node:path'
+import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises'
+import { dirname } from 'node:path'
+import { temporarySibling } from '../common/atomic-file'
 
 // Large enough that writes are few, small enough that 100,000 annotations never sit in one string.
 const FLUSH_BYTES = 1 << 20
@@ -25,7 +25,7 @@ export class AtomicFileWriter {
   /** Creates the temporary file (and the target's folder). */
   static async create(path: string): Promise<AtomicFileWriter> {
     await mkdir(dirname(path), { recursive: true })
-    const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`)
+    const temporary = temporarySibling(path)
     return new AtomicFileWriter(path, temporary, await open(temporary, 'wx'))
   }
 
@@ -69,22 +69,5 @@ export class AtomicFileWriter {
     if (this.closed) return
     this.closed = true
     await this.handle.close()
-  }
-}
-
-/**
- * Writes a whole small file atomically (temporary sibling, then rename). Per-image files skip the disk
- * sync: the rename alone already keeps a killed process from leaving a half file, and ten thousand
- * syncs would dominate an export.
- */
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  await mkdir(dirname(path), { recursive: true })
-  const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString('hex')}.tmp`)
-  try {
-    await writeFile(temporary, data, { flag: 'wx' })
-    await rename(temporary, path)
-  } catch (error) {
-    await rm(temporary, { force: true })
-    throw error
   }
 }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { copyFile, mkdir, rename, rm } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
 import { decodeWith, openImage } from '../images/open-image'
-import { writeFileAtomic } from './atomic-file-writer'
+import { writeFileAtomic } from '../common/atomic-file'
 
 /** What a copy needs to know about an image. */
 export interface CopySource {

@@ -1,7 +1,7 @@
 import { dirname, join, relative, sep } from 'node:path'
 import type { ExportOptionsValue } from '../../src-preload/contract'
 import { resolveProjectPath } from '../images/project-path'
-import { writeFileAtomic } from './atomic-file-writer'
+import { writeFileAtomic } from '../common/atomic-file'
 import { copyPageImages, polygonOptionsOf, polygonsFor, PolygonStats, type ExportContext, type WriterResult } from './export-context'
 import { instanceLabel, type PlannedItem } from './export-plan'
 import { checkMask } from './instance-mask'

@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import type { ExportOptionsValue } from '../../src-preload/contract'
 import { decodeRegion } from '../masks/rle'
-import { writeFileAtomic } from './atomic-file-writer'
+import { writeFileAtomic } from '../common/atomic-file'
 import { copyPageImages, type ExportContext, type WriterResult } from './export-context'
 import { instanceLabel, type PlannedInstance, type PlannedItem } from './export-plan'
 import { checkMask, type CheckedMask } from './instance-mask'

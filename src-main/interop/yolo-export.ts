@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import type { ExportOptionsValue } from '../../src-preload/contract'
-import { writeFileAtomic } from './atomic-file-writer'
+import { writeFileAtomic } from '../common/atomic-file'
 import { copyPageImages, polygonOptionsOf, polygonsFor, PolygonStats, type ExportContext, type WriterResult } from './export-context'
 import { instanceLabel, type PlannedItem } from './export-plan'
 import { checkMask } from './instance-mask'

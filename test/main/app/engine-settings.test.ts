@@ -12,10 +12,10 @@ const dir = mkdtempSync(join(tmpdir(), 'rose-engine-settings-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 describe('engine settings file', () => {
-  it('defaults to auto, round-trips a choice, and ignores a damaged file with a warning', () => {
+  it('defaults to auto, round-trips a choice, and ignores a damaged file with a warning', async () => {
     const file = join(dir, 'a', 'engine-settings.json')
     expect(readEngineSettings(file)).toEqual({ device: 'auto' })
-    writeEngineSettings(file, { device: 'cpu' })
+    await writeEngineSettings(file, { device: 'cpu' })
     expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ device: 'cpu' })
     expect(readEngineSettings(file)).toEqual({ device: 'cpu' })
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
