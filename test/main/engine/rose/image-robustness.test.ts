@@ -11,8 +11,8 @@ import { ModelPack } from '../../../../src-main/engine/pack/model-pack'
 import { RosePipeline, type DenseResult } from '../../../../src-main/engine/rose/rose-pipeline'
 import type { SessionPool } from '../../../../src-main/engine/session-pool'
 import type { Orientation } from '../../../../src-main/images/orientation'
-import { area, fromString, iou, toBbox, type RleRuns } from '../../../../src-main/masks/rle'
-import { sceneRgb, storeWithOrientation, testPool, type Shape } from '../engine-fixtures'
+import { area, frBbox, fromString, iou, toBbox, type RleLike } from '../../../../src-main/masks/rle'
+import { maskIou, sceneRgb, shapeMask, storeWithOrientation, testPool, type Shape } from '../engine-fixtures'
 import { GOLDEN_PACK_DIR } from './golden-files'
 
 const W = 120
@@ -23,39 +23,10 @@ const SHAPES: readonly Shape[] = [
 ]
 const BACKGROUND = '#70b060'
 
-/** Column-major runs of an axis-aligned rectangle in an h×w frame (COCO's layout), without a pixel buffer. */
-function rectangleRuns(h: number, w: number, x: number, y: number, width: number, height: number): RleRuns {
-  const counts = [x * h + y]
-  for (let c = 0; c < width; c++) counts.push(height, c === width - 1 ? h - y - height + (w - x - width) * h : h - height)
-  return { size: [h, w], counts: Uint32Array.from(counts) }
-}
-
-/** Runs of the drawn shapes, rasterised as sceneRgb draws them (the circle by its pixel centres). */
-function shapeRuns(shape: Shape): RleRuns {
-  if (shape.kind === 'rect') return rectangleRuns(H, W, shape.x, shape.y, shape.width, shape.height)
-  const counts: number[] = []
-  let value = 0
-  let run = 0
-  for (let x = 0; x < W; x++) {
-    for (let y = 0; y < H; y++) {
-      const inside = (x + 0.5 - shape.cx) ** 2 + (y + 0.5 - shape.cy) ** 2 <= shape.r ** 2 ? 1 : 0
-      if (inside !== value) {
-        counts.push(run)
-        value = inside
-        run = 0
-      }
-      run++
-    }
-  }
-  counts.push(run)
-  return { size: [H, W], counts: Uint32Array.from(counts) }
-}
-
-/** The best IoU of any instance of a result with a shape. */
-function bestIou(result: DenseResult, truth: RleRuns): number {
+/** The best IoU of any instance of a result with a truth mask. */
+function bestIou(result: DenseResult, truth: RleLike): number {
   if (result.instances.length === 0) return 0
-  const m = iou(result.instances.map((i) => i.rle), [truth], [false])
-  return Math.max(...m.map((row) => row[0]!))
+  return Math.max(...iou(result.instances.map((i) => i.rle), [truth], [false]).map((row) => row[0]!))
 }
 
 function summary(result: DenseResult): unknown {
@@ -93,7 +64,7 @@ describe('image robustness of the ROSE pipeline', () => {
     expect(reference.height).toBe(H)
     for (const inst of reference.instances) expect(inst.rle.size).toEqual([H, W])
     // The comparisons below are only worth something if the reference itself found the shapes.
-    const found = SHAPES.map((shape) => bestIou(reference, shapeRuns(shape)))
+    const found = SHAPES.map((shape) => bestIou(reference, shapeMask(W, H, shape)))
     console.log(`reference: ${reference.instances.length} instances (${reference.instances.map((i) => i.name).join(', ')}); best IoU with the rectangle ${found[0]!.toFixed(3)}, the circle ${found[1]!.toFixed(3)}`)
     for (const value of found) expect(value).toBeGreaterThanOrEqual(0.8)
   })
@@ -108,7 +79,7 @@ describe('image robustness of the ROSE pipeline', () => {
     const boxed = await pipeline.segment({ path }, { box: [14, 12, 40, 30] })
     const reference1 = await pipeline.segment({ path: join(dir, 'reference.png') }, { box: [14, 12, 40, 30] })
     expect(boxed.rle).toEqual(reference1.rle)
-    expect(iou([boxed.rle], [shapeRuns(SHAPES[0]!)], [false])[0]![0]!).toBeGreaterThanOrEqual(0.8)
+    expect(maskIou(boxed.rle, shapeMask(W, H, SHAPES[0]!))).toBeGreaterThanOrEqual(0.8)
   }, 60_000)
 
   test('grey, 16-bit and alpha files of the same pixels give the same masks', async () => {
@@ -190,10 +161,11 @@ describe('image robustness of the ROSE pipeline', () => {
     expect(boxed.rle.size).toEqual([15000, 20000])
     expect(toBbox(fromString(boxed.rle.counts, 15000, 20000))).toEqual(boxed.bbox)
     // Both land on the rectangle's pixels at full resolution.
-    const truth = rectangleRuns(15000, 20000, rect.x, rect.y, rect.width, rect.height)
+    // COCO's box rasteriser: runs straight from the corners, no 300 MB pixel buffer.
+    const truth = frBbox([rect.x, rect.y, rect.width, rect.height], 15000, 20000)
     expect(area(truth)).toBe(rect.width * rect.height)
-    const dense = result.instances.length === 0 ? 0 : Math.max(...iou(result.instances.map((i) => i.rle), [truth], [false]).map((row) => row[0]!))
-    const box = iou([boxed.rle], [truth], [false])[0]![0]!
+    const dense = bestIou(result, truth)
+    const box = maskIou(boxed.rle, truth)
     console.log(`20000×15000: ${result.instances.length} instances, best IoU with the rectangle ${dense.toFixed(3)}; box prompt IoU ${box.toFixed(3)}`)
     expect(dense).toBeGreaterThanOrEqual(0.8)
     expect(box).toBeGreaterThanOrEqual(0.8)
