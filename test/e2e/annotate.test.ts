@@ -1,22 +1,13 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { launchChromium } from '../helpers/chromium'
 import { REPO_ROOT, startServe, type ServeProcess } from '../helpers/serve-process'
 
 // The annotation screen end to end: the built `serve` mode, Debian's Chromium, a real project on disk.
 
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync'
-]
 
 const MIXED_DIR = join(REPO_ROOT, 'test/fixtures/images/mixed')
 const expectedImport = JSON.parse(readFileSync(join(REPO_ROOT, 'test/fixtures/images/mixed.expected.json'), 'utf8')) as {
@@ -38,11 +29,7 @@ function tempDir(prefix: string): string {
 
 beforeAll(async () => {
   server = await startServe(['--project', tempDir('rose-e2e-project-'), '--no-samples'])
-  context = await chromium.launchPersistentContext(tempDir('rose-e2e-chromium-'), {
-    executablePath: '/usr/bin/chromium',
-    args: CHROMIUM_ARGS,
-    viewport: { width: 1440, height: 900 }
-  })
+  context = await launchChromium(tempDir('rose-e2e-chromium-'))
   page = context.pages()[0] ?? (await context.newPage())
 })
 

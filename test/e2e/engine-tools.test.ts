@@ -1,24 +1,15 @@
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { launchChromium } from '../helpers/chromium'
 import { REPO_ROOT, startServe, type ServeProcess } from '../helpers/serve-process'
 import { TestWsClient } from '../helpers/ws-client'
 
 // The box tool and the export / annotation-import dialogs end to end: the built `serve` mode with its
 // engine process, Debian's Chromium, a project holding one generated scene with known objects.
 
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync'
-]
 
 const SCENE = 'scene-few-medium-objects.png'
 const truth = JSON.parse(readFileSync(join(REPO_ROOT, 'resources/samples/scenes.json'), 'utf8'))[SCENE] as {
@@ -50,11 +41,7 @@ beforeAll(async () => {
   // Image import through the UI is covered by annotate.test.ts; here it is only the setting.
   const { jobId } = await ws.call('images:import', { paths: [projectDir], recursive: true })
   await ws.waitForEvent('job:done', (p) => p.id === jobId)
-  context = await chromium.launchPersistentContext(tempDir('rose-e2e-chromium-'), {
-    executablePath: '/usr/bin/chromium',
-    args: CHROMIUM_ARGS,
-    viewport: { width: 1440, height: 900 }
-  })
+  context = await launchChromium(tempDir('rose-e2e-chromium-'))
   page = context.pages()[0] ?? (await context.newPage())
 })
 

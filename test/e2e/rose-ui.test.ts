@@ -4,22 +4,13 @@
 import { copyFileSync, cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
-import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest'
 import type { InstanceValue } from '../../src-preload/contract'
+import { launchChromium } from '../helpers/chromium'
 import { REPO_ROOT, startServe, type ServeProcess } from '../helpers/serve-process'
 import { TestWsClient } from '../helpers/ws-client'
 
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync'
-]
 
 const SCENE = 'scene-few-medium-objects.png'
 const OTHER_SCENE = 'scene-one-large-object.png'
@@ -124,11 +115,7 @@ describe('ROSE in the UI: auto-annotate, review by threshold, text corrections, 
     const { jobId } = await ws.call('images:import', { paths: [projectDir], recursive: true })
     await ws.waitForEvent('job:done', (p) => p.id === jobId)
     imageId = (await ws.call('images:list', { offset: 0, limit: 10 })).items.find((i) => i.path.endsWith(SCENE))!.id
-    context = await chromium.launchPersistentContext(tempDir('rose-e2e-ui-chromium-'), {
-      executablePath: '/usr/bin/chromium',
-      args: CHROMIUM_ARGS,
-      viewport: { width: 1440, height: 900 }
-    })
+    context = await launchChromium(tempDir('rose-e2e-ui-chromium-'))
     page = context.pages()[0] ?? (await context.newPage())
     page.on('pageerror', (error) => pageErrors.push(error.message))
   }, 400_000)
@@ -274,11 +261,7 @@ describe('ROSE in the UI without an engine (serve mode, Chromium)', () => {
     copyFileSync(join(REPO_ROOT, 'resources/samples', SCENE), join(dir, SCENE))
     const bare = await startServe(['--project', dir, '--no-engine', '--no-samples'])
     const client = await TestWsClient.connect(bare.origin, bare.token)
-    const browser = await chromium.launchPersistentContext(tempDir('rose-e2e-ui-bare-chromium-'), {
-      executablePath: '/usr/bin/chromium',
-      args: CHROMIUM_ARGS,
-      viewport: { width: 1440, height: 900 }
-    })
+    const browser = await launchChromium(tempDir('rose-e2e-ui-bare-chromium-'))
     const other = browser.pages()[0] ?? (await browser.newPage())
     try {
       const { jobId } = await client.call('images:import', { paths: [dir], recursive: true })

@@ -1,8 +1,8 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { chromium } from 'playwright-core'
 import { describe, expect, test } from 'vitest'
+import { launchChromium } from '../helpers/chromium'
 import { REPO_ROOT, startServe } from '../helpers/serve-process'
 import { TestWsClient } from '../helpers/ws-client'
 
@@ -45,11 +45,7 @@ describe.runIf(process.env.ROSE_SCREENSHOT === '1')('docs/screenshot.png', () =>
     const scratch = mkdtempSync(join(tmpdir(), 'rose-shot-'))
     const server = await startServe([], { ROSE_DATA_DIR: join(scratch, 'data') })
     const ws = await TestWsClient.connect(server.origin, server.token)
-    const context = await chromium.launchPersistentContext(join(scratch, 'chromium'), {
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      viewport: { width: 1440, height: 900 }
-    })
+    const context = await launchChromium(join(scratch, 'chromium'))
     try {
       const { items } = await ws.call('images:list', { offset: 0, limit: 100 })
       const coffee = items.find((i) => i.path.endsWith('coffee.jpg'))

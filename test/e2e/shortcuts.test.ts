@@ -1,8 +1,9 @@
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { launchChromium } from '../helpers/chromium'
 import { REPO_ROOT, startServe, type ServeProcess } from '../helpers/serve-process'
 import { TestWsClient } from '../helpers/ws-client'
 
@@ -12,16 +13,6 @@ import { TestWsClient } from '../helpers/ws-client'
 // typed into a text field stay letters. The built `serve` mode without an engine, Debian's Chromium,
 // a project of three images whose instances are stored through the WebSocket API.
 
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync'
-]
 
 const FIXTURES = join(REPO_ROOT, 'test/fixtures/images/mixed')
 const IMAGE_FILES = ['photo.jpg', 'paletted.bmp', 'transparent.png']
@@ -160,11 +151,7 @@ beforeAll(async () => {
   images = listed.items.map((i) => ({ id: i.id, name: baseName(i.path), width: i.width, height: i.height }))
   expect(images.map((i) => i.name).sort()).toEqual([...IMAGE_FILES].sort())
 
-  context = await chromium.launchPersistentContext(tempDir('rose-e2e-chromium-'), {
-    executablePath: '/usr/bin/chromium',
-    args: CHROMIUM_ARGS,
-    viewport: { width: 1440, height: 900 }
-  })
+  context = await launchChromium(tempDir('rose-e2e-chromium-'))
   page = context.pages()[0] ?? (await context.newPage())
   page.on('pageerror', (error) => pageErrors.push(error.message))
   page.on('websocket', (socket) =>
