@@ -2,7 +2,7 @@ import type { Point } from '../mode'
 import { boxFromCorners, type PromptBox } from '../prompt-draft'
 import { toScreen } from '../viewport'
 import { strokeDashedRect } from './prompt-handler'
-import type { HandlerContext, KeyInput, PointerInput, ToolHandler } from './tool-handler'
+import { draftKey, type HandlerContext, type KeyInput, type PointerInput, type ToolHandler } from './tool-handler'
 
 // A press that moves further than this (view pixels) is a drag that draws a box, not a click.
 const CLICK_SLOP_PX = 4
@@ -61,19 +61,8 @@ export class MissedHandler implements ToolHandler {
 
   key(e: KeyInput): boolean {
     if (this.ctx.mode.kind !== 'missed') return false
-    const undoKey = e.ctrl && !e.shift && e.key.toLowerCase() === 'z'
-    if (e.key === 'Backspace' || undoKey) {
-      // An empty tool lets Ctrl+Z through to the project's undo, never Backspace (it would delete).
-      if (!this.box) return e.key === 'Backspace'
-      this.setBox(null)
-      return true
-    }
-    if (e.key === 'Escape') {
-      if (this.box) this.setBox(null)
-      else this.ctx.setTool('select')
-      return true
-    }
-    return false
+    const drop = (): void => this.setBox(null)
+    return draftKey(e, { empty: !this.box, stepBack: drop, clear: drop, leave: () => this.ctx.setTool('select') }) ?? false
   }
 
   cursor(): string {

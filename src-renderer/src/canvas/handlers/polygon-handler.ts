@@ -1,7 +1,7 @@
 import type { Mode, Point } from '../mode'
 import { canClose, clampToImage, classifyClick, isOverFirstVertex } from '../polygon-draft'
 import { toImage, toScreen } from '../viewport'
-import type { HandlerContext, KeyInput, PointerInput, ToolHandler } from './tool-handler'
+import { draftKey, type HandlerContext, type KeyInput, type PointerInput, type ToolHandler } from './tool-handler'
 
 type PolygonMode = Extract<Mode, { kind: 'polygon' }>
 
@@ -54,25 +54,19 @@ export class PolygonHandler implements ToolHandler {
   key(e: KeyInput): boolean {
     const draft = this.draft
     if (!draft || draft.closed) return false
-    const undoKey = e.ctrl && !e.shift && e.key.toLowerCase() === 'z'
     // Ctrl+Enter is the app's (auto-annotate), not "close the polygon".
     if (e.key === 'Enter' && !e.ctrl) {
       if (canClose(draft.vertices)) this.ctx.completePolygon()
       return true
     }
-    if (e.key === 'Backspace' || undoKey) {
-      // An empty draft lets Ctrl+Z through to the project's undo, but never Backspace: one press too
-      // many while removing vertices must not delete the selected instance.
-      if (draft.vertices.length === 0) return e.key === 'Backspace'
-      this.setVertices(draft.vertices.slice(0, -1))
-      return true
-    }
-    if (e.key === 'Escape') {
-      if (draft.vertices.length > 0) this.setVertices([])
-      else this.ctx.setTool('select')
-      return true
-    }
-    return false
+    return (
+      draftKey(e, {
+        empty: draft.vertices.length === 0,
+        stepBack: () => this.setVertices(draft.vertices.slice(0, -1)),
+        clear: () => this.setVertices([]),
+        leave: () => this.ctx.setTool('select')
+      }) ?? false
+    )
   }
 
   cursor(): string {

@@ -2,7 +2,7 @@ import type { Point, PromptMode } from '../mode'
 import { promptModeOf } from '../mode'
 import { EMPTY_PROMPT, POINT_DUPLICATE_PX, addPoint, isEmptyPrompt, removeLast, type PromptDraft } from '../prompt-draft'
 import { toScreen } from '../viewport'
-import type { HandlerContext, KeyInput, PointerInput, ToolHandler } from './tool-handler'
+import { draftKey, type HandlerContext, type KeyInput, type PointerInput, type ToolHandler } from './tool-handler'
 
 // A press that moves further than this (view pixels) is a drag (a box, or a pan), not a click.
 const CLICK_SLOP_PX = 4
@@ -110,25 +110,20 @@ export abstract class PromptHandler implements ToolHandler {
     const mode = this.editable
     if (!mode) return false
     const empty = isEmptyPrompt(mode.prompt)
-    const undoKey = e.ctrl && !e.shift && e.key.toLowerCase() === 'z'
     // Ctrl+Enter is the app's (auto-annotate), not "name this mask".
     if (e.key === 'Enter' && !e.ctrl) {
       if (empty) return false
       this.ctx.completePrompt()
       return true
     }
-    if (e.key === 'Backspace' || undoKey) {
-      // As in the polygon tool: an empty prompt lets Ctrl+Z through to the project's undo, never Backspace.
-      if (empty) return e.key === 'Backspace'
-      this.setPrompt(removeLast(mode.prompt))
-      return true
-    }
-    if (e.key === 'Escape') {
-      if (!empty) this.setPrompt(EMPTY_PROMPT)
-      else this.ctx.setTool('select')
-      return true
-    }
-    return false
+    return (
+      draftKey(e, {
+        empty,
+        stepBack: () => this.setPrompt(removeLast(mode.prompt)),
+        clear: () => this.setPrompt(EMPTY_PROMPT),
+        leave: () => this.ctx.setTool('select')
+      }) ?? false
+    )
   }
 
   cursor(): string {

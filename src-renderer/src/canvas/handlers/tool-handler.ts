@@ -63,3 +63,36 @@ export interface ToolHandler {
   /** Forgets any gesture in progress (tool switch, image change). */
   reset(): void
 }
+
+/** A drawing tool's unfinished work, as the keys every drawing tool shares see it. */
+export interface DraftSteps {
+  /** Nothing drawn yet. */
+  readonly empty: boolean
+  /** Takes the last step back (a vertex, a point, the box). */
+  stepBack(): void
+  /** Drops the whole draft. */
+  clear(): void
+  /** Leaves the tool for the select tool. */
+  leave(): void
+}
+
+/**
+ * The keys every drawing tool shares: Backspace and Ctrl+Z take the last step back; Esc drops the
+ * draft, or leaves the tool when there is none. An empty draft lets Ctrl+Z through to the project's
+ * undo, but never Backspace: one press too many must not delete the selected instance. Returns
+ * whether the key was handled, or undefined when it is none of these.
+ */
+export function draftKey(e: KeyInput, draft: DraftSteps): boolean | undefined {
+  const undoKey = e.ctrl && !e.shift && e.key.toLowerCase() === 'z'
+  if (e.key === 'Backspace' || undoKey) {
+    if (draft.empty) return e.key === 'Backspace'
+    draft.stepBack()
+    return true
+  }
+  if (e.key === 'Escape') {
+    if (draft.empty) draft.leave()
+    else draft.clear()
+    return true
+  }
+  return undefined
+}
