@@ -16,3 +16,8 @@ export function formatRate(perSecond: number): string {
 export function baseName(path: string): string {
   return path.split(/[\\/]/).pop() ?? path
 }
+
+/** `1 image`, `1,204 images`: a count with its noun. */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n.toLocaleString()} ${n === 1 ? one : many}`
+}

@@ -11,6 +11,7 @@ import { useNotificationsStore } from '../stores/notifications'
 import { usePacksStore } from '../stores/packs'
 import { useSessionStore } from '../stores/session'
 import { useWorkbenchStore } from '../stores/workbench'
+import { plural } from '../components/format'
 
 // Bursts of change events (an import, a run of edits) become one reload per this many milliseconds.
 const COALESCE_MS = 150
@@ -64,9 +65,6 @@ export function jobTitle(kind: string): string {
   }
 }
 
-function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n.toLocaleString()} ${n === 1 ? one : many}`
-}
 
 /**
  * The one-line notice for a job that succeeded (or an auto-annotation the user cancelled), or null when
