@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { launchChromium } from '../helpers/chromium'
+import { launchChromium, waitForText as waitForTextIn, scenePixel as scenePixelIn } from '../helpers/chromium'
 import { REPO_ROOT, startServe, type ServeProcess } from '../helpers/serve-process'
 
 // The annotation screen end to end: the built `serve` mode, Debian's Chromium, a real project on disk.
@@ -40,9 +40,7 @@ afterAll(async () => {
 })
 
 /** Waits until an element matching `selector` contains `text`. */
-async function waitForText(selector: string, text: string | RegExp, timeout = 15_000): Promise<void> {
-  await page.locator(selector, { hasText: text }).first().waitFor({ state: 'visible', timeout })
-}
+const waitForText = (selector: string, text: string | RegExp, timeout?: number): Promise<void> => waitForTextIn(page, selector, text, timeout)
 
 /** The status text of each row of the instance list, in order. */
 async function instanceStatuses(): Promise<string[]> {
@@ -53,29 +51,7 @@ async function waitForStatuses(expected: string[]): Promise<void> {
   await expect.poll(instanceStatuses, { timeout: 15_000 }).toEqual(expected)
 }
 
-/** The parts of a canvas element read in the page (this file is type-checked without the DOM library). */
-interface PageCanvas {
-  readonly width: number
-  getBoundingClientRect(): { left: number; top: number; width: number }
-  getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } }
-}
-
-/** The scene canvas pixel (RGBA) at a point of the page, read in the page itself. */
-async function scenePixel(x: number, y: number): Promise<number[]> {
-  return page
-    .locator('[data-testid=canvas] canvas')
-    .first()
-    .evaluate(
-      (element, [px, py]) => {
-        const el = element as unknown as PageCanvas
-        const rect = el.getBoundingClientRect()
-        const scale = el.width / rect.width
-        const { data } = el.getContext('2d').getImageData(Math.round((px! - rect.left) * scale), Math.round((py! - rect.top) * scale), 1, 1)
-        return Array.from(data)
-      },
-      [x, y]
-    )
-}
+const scenePixel = (x: number, y: number): Promise<number[]> => scenePixelIn(page, x, y)
 
 describe('annotation screen (serve mode, Chromium)', () => {
   test('EXPECTED FAILURE – a page opened without the token or with a wrong one is refused with a clear message', async () => {

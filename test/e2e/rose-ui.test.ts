@@ -7,7 +7,7 @@ import { basename, join } from 'node:path'
 import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest'
 import type { InstanceValue } from '../../src-preload/contract'
-import { launchChromium } from '../helpers/chromium'
+import { launchChromium, waitForText as waitForTextIn } from '../helpers/chromium'
 import { REPO_ROOT, startServe, type ServeProcess } from '../helpers/serve-process'
 import { TestWsClient } from '../helpers/ws-client'
 
@@ -38,9 +38,7 @@ function tempDir(prefix: string): string {
   return dir
 }
 
-async function waitForText(selector: string, text: string | RegExp, timeout = 15_000): Promise<void> {
-  await page.locator(selector, { hasText: text }).first().waitFor({ state: 'visible', timeout })
-}
+const waitForText = (selector: string, text: string | RegExp, timeout?: number): Promise<void> => waitForTextIn(page, selector, text, timeout)
 
 /** The parts of a canvas element read in the page (this file is type-checked without the DOM library). */
 interface PageCanvas {
