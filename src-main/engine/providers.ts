@@ -210,17 +210,17 @@ export interface SystemCudaProbeOptions {
 
 /** Probes that look at this machine: onnxruntime-node's files, /proc/driver/nvidia/version, nvidia-smi. */
 export function systemCudaProbes(options: SystemCudaProbeOptions = {}): CudaProbes {
+  const platform = options.platform ?? `${process.platform}/${process.arch}`
+  const folder = (): string => options.binaryFolder ?? onnxruntimeBinaryFolder(platform)
   return {
     async probe() {
-      const platform = options.platform ?? `${process.platform}/${process.arch}`
-      const binaryFolder = options.binaryFolder ?? onnxruntimeBinaryFolder(platform)
-      const missingFiles = CUDA_PROVIDER_FILES.filter((file) => !existsSync(join(binaryFolder, file)))
+      const binaryFolder = folder()
       const driver = await probeDriver(options)
-      return { platform, binaryFolder, missingFiles, driverVersion: driver.version, driverDetail: driver.detail }
+      return { platform, binaryFolder, missingFiles: missingProviderFiles(binaryFolder), driverVersion: driver.version, driverDetail: driver.detail }
     },
     async missingLibraries() {
-      const binaryFolder = options.binaryFolder ?? onnxruntimeBinaryFolder(options.platform)
-      const missing = CUDA_PROVIDER_FILES.filter((file) => !existsSync(join(binaryFolder, file)))
+      const binaryFolder = folder()
+      const missing = missingProviderFiles(binaryFolder)
       if (missing.length > 0) return missing
       return unresolvedLibraries(join(binaryFolder, CUDA_PROVIDER_FILES[0]!), options.ldd)
     }
@@ -241,6 +241,11 @@ export function unresolvedLibraries(file: string, ldd = 'ldd'): Promise<string[]
       resolve([...new Set(missing)])
     })
   })
+}
+
+// The CUDA provider files onnxruntime-node's installer has not put in `binaryFolder`.
+function missingProviderFiles(binaryFolder: string): string[] {
+  return CUDA_PROVIDER_FILES.filter((file) => !existsSync(join(binaryFolder, file)))
 }
 
 /** onnxruntime-node's `bin/napi-v6/<platform>` folder, where its installer puts the CUDA files. */
