@@ -94,8 +94,10 @@ export class EngineService implements Disposable {
   async prepare(image: ImageRef, next: readonly ImageRef[]): Promise<{ width: number; height: number; cached: boolean }> {
     const supervisor = this.require()
     const prepared = await supervisor.call('segmenter.prepare', { image, prefetch: next })
+    // Skimming through images (holding D) must not queue one pack encoding per image passed: opening the
+    // next image cancels the previous one's if it has not run yet.
     void this.packParam()
-      .then((pack) => supervisor.call('rose.prepare', { image, ...pack }))
+      .then((pack) => this.latestOnly('prepare', (signal) => supervisor.call('rose.prepare', { image, ...pack }, { signal })))
       // No usable pack (or the image went away): the first ROSE call on the image says so itself.
       .catch(() => undefined)
     return { width: prepared.width, height: prepared.height, cached: prepared.cached }
